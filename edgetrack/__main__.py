@@ -1,0 +1,3 @@
+from edgetrack.cli import main
+
+main()

@@ -1,0 +1,18 @@
+"""Registers each verb on the app. One line per verb module; keep this list sorted."""
+
+from edgetrack import __version__
+from edgetrack.cli import app
+
+
+@app.command()
+def version() -> None:
+    """Print edgetrack's version and its runtime libraries'."""
+    import cv2
+    import numpy
+    import onnxruntime
+    import openvino
+
+    print(
+        f"edgetrack {__version__}  numpy {numpy.__version__}  opencv {cv2.__version__}  "
+        f"onnxruntime {onnxruntime.__version__}  openvino {openvino.__version__}"
+    )
