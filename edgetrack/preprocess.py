@@ -62,7 +62,10 @@ def sample_target(frame: np.ndarray, box_xywh, factor: float, output_size: int) 
 
 
 class Normalizer:
-    """uint8 HxWx3 crop -> float32 1x3xHxW tensor: (x/255 - mean) / std, with a colour-order swap."""
+    """uint8 HxWx3 RGB crop -> float32 1x3xHxW tensor: (x/scale - mean) / std.
+
+    With bgr=True the channels are swapped first; mean and std are in the model's channel order.
+    """
 
     def __init__(self, mean=IMAGENET_MEAN, std=IMAGENET_STD, scale: float = 255.0, bgr: bool = False):
         std = np.asarray(std, dtype=np.float32)
