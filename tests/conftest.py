@@ -15,7 +15,7 @@ def need_shared(relative: str) -> Path:
     """Path to a file or folder under ../shared/fixtures, or skip the test saying what is missing."""
     path = FIXTURES / relative
     if not path.exists():
-        pytest.skip(f"../shared/fixtures/{relative} is absent (the project's shared data is not beside the repo)")
+        pytest.skip(f"../shared/fixtures/{relative} is absent (no shared data beside the repo)")
     return path
 
 
