@@ -48,9 +48,11 @@ class ViTBackbone(nn.Module):
         self.derive_pos_embeds()
 
     @torch.no_grad()
-    def derive_pos_embeds(self) -> None:
-        """Set pos_embed_z / pos_embed_x from the pre-trained grid of `pos_embed` (cls entry dropped)."""
-        patch_pos, grid = self.pos_embed[:, 1:], self.pretrain_grid
+    def derive_pos_embeds(self, patch_pos: torch.Tensor | None = None, grid: int | None = None) -> None:
+        """Set pos_embed_z / pos_embed_x by bicubic interpolation of pre-trained patch position
+        embeddings (1, grid*grid, C); by default those of `pos_embed` with its cls entry dropped."""
+        if patch_pos is None:
+            patch_pos, grid = self.pos_embed[:, 1:], self.pretrain_grid
         self.pos_embed_z.copy_(resize_pos_embed_grid(patch_pos, grid, self.config.template_feat_size))
         self.pos_embed_x.copy_(resize_pos_embed_grid(patch_pos, grid, self.config.feat_size))
 
