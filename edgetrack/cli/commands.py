@@ -2,6 +2,9 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.info import info
+
+app.command()(info)
 
 
 @app.command()
