@@ -178,3 +178,13 @@ def test_config_unknown_keys_and_bad_values_are_named(tmp_path):
         TrackerConfig.from_dict(dict(SMALL, ce_loc=[0, 1], ce_keep_ratio=[0.5]))
     with pytest.raises(EdgetrackError, match="does not exist"):
         TrackerConfig.load(tmp_path / "absent.json")
+
+
+def test_shipped_architecture_files_load():
+    from conftest import ROOT
+
+    files = sorted((ROOT / "models" / "arch").glob("*.json"))
+    assert len(files) >= 3
+    for path in files:
+        cfg = TrackerConfig.load(path)
+        assert cfg.search_size % cfg.patch_size == 0

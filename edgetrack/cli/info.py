@@ -99,6 +99,8 @@ def _torch_rows(path: Path, arch_config: Path | None) -> list[tuple[str, str]]:
     rows.append(("MACs", _giga(counted.macs) + (" with CE" if cfg.ce_enabled else "")))
     if cfg.ce_enabled:
         rows.append(("MACs without CE", _giga(count_complexity(model, with_ce=False).macs)))
+    linear_only = counted.macs - counted.macs_by_part.get("attention products", 0)
+    rows.append(("MACs without q@k, attn@v", _giga(linear_only) + " (as thop counts: papers' figures)"))
     parts = ", ".join(f"{k} {v / 1e9:.3f} G" for k, v in counted.macs_by_part.items())
     rows.append(("MACs by part", parts))
     return rows + _config_rows(cfg)
