@@ -269,3 +269,35 @@ def test_tracking_loop_matches_reference_loop_on_another_config(otb_crossing):
         y1, y2 = min(max(0, y1), height - 10), min(max(10, y2), height)
         state = [x1, y1, max(10, x2 - x1), max(10, y2 - y1)]
         np.testing.assert_allclose(tracker.track(frame), state, atol=1e-3)
+
+
+def test_block_tokens_for_distillation_follow_elimination():
+    cfg = TrackerConfig.from_dict(CONFIGS["ce-two-ratios"])  # 16 template + 64 search tokens
+    model = randomised_model(cfg)
+    with torch.no_grad():
+        template, search = torch.randn(1, 3, 64, 64), torch.randn(1, 3, 128, 128)
+        out = model(template, search, model.default_ce_mask(1), return_tokens=True)
+    aux = out["aux"]
+    assert [t.shape[1] for t in aux["block_tokens"]] == [16 + 64, 16 + 32, 16 + 23, 16 + 23]  # ceil(.7*32)=23
+    assert [i.shape[1] for i in aux["block_search_index"]] == [64, 32, 23, 23]
+    # The last block's tokens, normalised and put back in place, are the backbone output.
+    last = model.backbone.norm(aux["block_tokens"][-1])
+    idx = aux["block_search_index"][-1][0]
+    torch.testing.assert_close(out["backbone_feat"][0, 16 + idx], last[0, 16:])
+    torch.testing.assert_close(out["backbone_feat"][0, :16], last[0, :16])
+
+
+def test_drop_path_only_acts_in_training():
+    cfg = TrackerConfig.from_dict(dict(CONFIGS["no-ce-odd-grid"], drop_path_rate=0.5))
+    model = randomised_model(cfg)
+    assert model.backbone.blocks[0].drop_path.p == 0.0 and model.backbone.blocks[-1].drop_path.p == 0.5
+    template, search = torch.randn(4, 3, 112, 112), torch.randn(4, 3, 80, 80)
+    with torch.no_grad():
+        first, second = model(template, search)["score_map"], model(template, search)["score_map"]
+        assert torch.equal(first, second)
+        model.train()
+        torch.manual_seed(0)
+        a = model.backbone(template, search)[0]
+        torch.manual_seed(1)
+        b = model.backbone(template, search)[0]
+    assert not torch.allclose(a, b)
