@@ -62,11 +62,18 @@ class InertObject:
 
     origin = "?"
 
+    state = None
+
     def __init__(self, *args, **kwargs):
-        self.args, self.kwargs, self.state, self.items = args, kwargs, None, {}
+        self.args, self.kwargs = args, kwargs
 
     def __setstate__(self, state):
         self.state = state
+
+    @property
+    def items(self) -> dict:
+        """Entries a dict or list subclass would have held (pickle's SETITEMS / APPENDS)."""
+        return self.__dict__.setdefault("_items", {})
 
     def __setitem__(self, key, value):
         self.items[key] = value
