@@ -156,14 +156,6 @@ def read_checkpoint(path: str | Path) -> tuple[object, list[str]]:
         raise EdgetrackError(f"cannot read checkpoint {path}: not a torch checkpoint ({reason})") from exc
 
 
-def _is_tensor_dict(obj) -> bool:
-    return (
-        isinstance(obj, Mapping)
-        and bool(obj)
-        and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items())
-    )
-
-
 def _module_state(state: dict, prefix: str = "") -> dict[str, torch.Tensor]:
     """Parameters and buffers of a pickled nn.Module (an InertObject's __dict__ state), by name."""
     out = {}
