@@ -77,7 +77,7 @@ class Tracker:
         box_crop, score = decode_peak(score_map, size_map, offset_map, self._window)
         box = map_box_back(box_crop, self._state, spec.search_size, resize_factor)
         height, width = frame_rgb.shape[:2]
-        self._state = clip_box(box, height, width, margin=10)
+        self._state = clip_box(box, height, width, margin=10.0)
         t3 = time.perf_counter()
         timings = {
             "preprocess": 1e3 * (t1 - t0),
