@@ -37,8 +37,10 @@ def track(
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
     import cv2
+    import numpy as np
 
     from edgetrack.boxes import parse_box
+    from edgetrack.metrics import success_auc
     from edgetrack.runtime.profiling import LatencyStats
     from edgetrack.runtime.sources import open_source
     from edgetrack.runtime.tracker import Tracker
@@ -62,37 +64,38 @@ def track(
             raise EdgetrackError(f"{source}: no frame could be read")
         tracker.init(first.rgb, init_box)
         txt = stack.enter_context(BoxTextWriter(save_txt)) if save_txt else None
-        video = (
-            stack.enter_context(AnnotatedVideoWriter(save_video, frames_source.fps)) if save_video else None
-        )
-        show = show and _window_opens(cv2)
-        if show:
+        video = AnnotatedVideoWriter(save_video, frames_source.fps) if save_video else None
+        if video:
+            stack.enter_context(video)
+        if show and _window_opens(cv2):
             stack.callback(cv2.destroyAllWindows)
+        else:
+            show = False
         stats = LatencyStats()
-        last_box, last_index = tracker.box, first.index
-        total = min(frames_source.length or max_frames, max_frames or frames_source.length or 0) or None
-        status = console.status("", spinner="dots")
-        stack.enter_context(status)
+        rows: list[tuple] = []  # (x, y, w, h, score) per source frame; skipped frames repeat the last box
+        total = min((n for n in (frames_source.length, max_frames) if n), default=None)
+        status = stack.enter_context(console.status("", spinner="dots"))
         for count, frame in enumerate(_with_first(first, frames), 1):
             if frame is first:
-                box, score = init_box, 1.0
+                box, score = tuple(init_box), 1.0
             else:
                 result = tracker.track(frame.rgb)
                 stats.add(frame.decode_ms, result.timings)
                 box, score = result.box, result.score
-            if txt:
-                for _ in range(frame.index - last_index - 1):  # skipped frames keep the last box
-                    txt.write(last_box, 0.0)
-                txt.write(box, score)
+            skipped = [(*rows[-1][:4], 0.0)] * (frame.index - first.index - len(rows)) if rows else []
+            for row in [*skipped, (*box, score)]:
+                rows.append(row)
+                if txt:
+                    txt.write(row[:4], row[4])
             if video:
                 video.write(frame.rgb, box, score)
-            last_box, last_index = box, frame.index
             status.update(_status_line(count, total, stats, score, frames_source.dropped))
-            if show and _show_frame(cv2, frame.rgb, box):
-                break
-            if max_frames and count >= max_frames:
+            if (show and _show_frame(cv2, frame.rgb, box)) or count == max_frames:
                 break
     console.print(f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}")
+    if frames_source.gt is not None and len(frames_source.gt) >= len(rows) > 1:
+        auc = success_auc(np.asarray(rows)[:, :4], frames_source.gt[: len(rows)])
+        console.print(f"success AUC vs ground truth (OTB convention, {len(rows)} frames): {auc:.3f}")
     Console().print(stats.table(title=f"edgetrack track · {tracker.backend.name}"))
     for path in (save_txt, save_video):
         if path:
