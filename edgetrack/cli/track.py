@@ -92,7 +92,8 @@ def track(
             status.update(_status_line(count, total, stats, score, frames_source.dropped))
             if (show and _show_frame(cv2, frame.rgb, box)) or count == max_frames:
                 break
-    console.print(f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}")
+    summary = f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}"
+    console.print(summary, soft_wrap=True, highlight=False)
     if frames_source.gt is not None and len(frames_source.gt) >= len(rows) > 1:
         auc = success_auc(np.asarray(rows)[:, :4], frames_source.gt[: len(rows)])
         console.print(f"success AUC vs ground truth (OTB convention, {len(rows)} frames): {auc:.3f}")
