@@ -135,6 +135,7 @@ def bad_model_files(tmp_path: Path) -> dict[str, Path]:
         ("nan", "NaN"),
         ("no-init", "--init"),
         ("bad-box", "four numbers"),
+        ("bad-backend", "backend must be one of"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(tmp_path, model, frames, capsys, case, message):
@@ -155,8 +156,11 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path, model, frames, capsys, cas
             "nan": "10,10,nan,8",
             "no-init": None,
             "bad-box": "1,2,3",
+            "bad-backend": "24,24,8,8",
         }[case]
     args = ["track", source, "--model", used_model, "--save-txt", tmp_path / "o.txt"]
+    if case == "bad-backend":
+        args += ["--backend", "tensorrt"]
     code, _, err = run_cli(args + (["--init", init] if init else []), capsys)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2

@@ -30,6 +30,9 @@ def track(
     ),
     backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
     threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
+    precision: str = typer.Option(
+        "f32", "--precision", help="f32, or bf16/f16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+    ),
     save_txt: Path | None = typer.Option(None, "--save-txt", help="Write x,y,w,h,score per frame here."),
     save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
     show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
@@ -57,7 +60,7 @@ def track(
         init_box = init_box or frames_source.init_box
         if init_box is None:
             raise EdgetrackError(f"{source} has no ground truth: give the object's box with --init x,y,w,h")
-        tracker = Tracker(model, backend=backend, threads=threads)
+        tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
         frames = iter(frames_source)
         first = next(frames, None)
         if first is None:
