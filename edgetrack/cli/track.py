@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def track(
     console = Console(stderr=True)
     _log_warnings_to(console)
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
 
     init_box = parse_box(init) if init is not None else None
     with ExitStack() as stack:
