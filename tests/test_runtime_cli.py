@@ -215,3 +215,15 @@ def test_tracking_never_imports_torch(tmp_path, model, frames):
     assert [line for line in bad.stderr.splitlines() if line.strip()] == [
         f"error: model file {tmp_path / 'x.onnx'} does not exist"
     ]
+
+
+def test_sequence_folder_gives_the_init_box_and_the_auc(tmp_path, model, frames, capsys):
+    sequence = tmp_path / "Seq"
+    sequence.mkdir()
+    frames.rename(sequence / "img")
+    (sequence / "groundtruth_rect.txt").write_text("".join(f"{24 + 4 * k},20,8,8\n" for k in range(5)))
+    txt = tmp_path / "out.txt"
+    code, _, err = run_cli(["track", sequence, "--model", model, "--save-txt", txt], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(np.loadtxt(txt, delimiter=",")[0], [24, 20, 8, 8, 1.0])
+    assert "success AUC vs ground truth (OTB convention, 5 frames)" in err

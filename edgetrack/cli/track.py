@@ -77,7 +77,9 @@ def track(
         else:
             show = False
         stats = LatencyStats()
-        rows: list[tuple] = []  # (x, y, w, h, score) per source frame; skipped frames repeat the last box
+        # boxes per source frame from the first one; a skipped frame repeats the last box (score 0)
+        boxes: list[tuple] = []
+        last_row, next_index = None, first.index
         total = min((n for n in (frames_source.length, max_frames) if n), default=None)
         status = stack.enter_context(console.status("", spinner="dots"))
         for count, frame in enumerate(_with_first(first, frames), 1):
@@ -87,11 +89,13 @@ def track(
                 result = tracker.track(frame.rgb)
                 stats.add(frame.decode_ms, result.timings)
                 box, score = result.box, result.score
-            skipped = [(*rows[-1][:4], 0.0)] * (frame.index - first.index - len(rows)) if rows else []
+            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index) if last_row else []
             for row in [*skipped, (*box, score)]:
-                rows.append(row)
                 if txt:
                     txt.write(row[:4], row[4])
+                if frames_source.gt is not None:
+                    boxes.append(row[:4])
+            last_row, next_index = (*box, score), frame.index + 1
             if video:
                 video.write(frame.rgb, box, score)
             status.update(_status_line(count, total, stats, score, frames_source.dropped))
@@ -99,9 +103,10 @@ def track(
                 break
     summary = f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}"
     console.print(summary, soft_wrap=True, highlight=False)
-    if frames_source.gt is not None and len(frames_source.gt) >= len(rows) > 1:
-        auc = success_auc(np.asarray(rows)[:, :4], frames_source.gt[: len(rows)])
-        console.print(f"success AUC vs ground truth (OTB convention, {len(rows)} frames): {auc:.3f}")
+    gt = frames_source.gt[first.index : first.index + len(boxes)] if frames_source.gt is not None else []
+    if len(gt) == len(boxes) > 1:
+        auc = success_auc(np.asarray(boxes), gt)
+        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
     Console().print(stats.table(title=f"edgetrack track · {tracker.backend.name}"))
     for path in (save_txt, save_video):
         if path:
