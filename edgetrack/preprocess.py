@@ -1,7 +1,8 @@
 """Crop and normalise exactly as OSTrack's `sample_target` and `Preprocessor` do.
 
 The crop is a square of side ceil(sqrt(w*h) * factor) centred on the box (Python rounding, half to
-even), zero-padded where it leaves the frame, then bilinearly resized. Like the reference, the pad on
+even), zero-padded where it leaves the frame, then bilinearly resized with the reference's rounding on
+every CPU (`edgetrack.resize`). Like the reference, the pad on
 the right and bottom is one pixel wider than strictly needed (`x2 - W + 1`): the frame's last column
 or row is never used. Only the crop is padded; the frame is never copied.
 """
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from edgetrack.resize import resize_linear
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -57,7 +60,7 @@ def sample_target(frame: np.ndarray, box_xywh, factor: float, output_size: int) 
             frame[ys:ye, xs:xe], pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_CONSTANT, value=0
         )
     if patch.shape[0] != output_size or patch.shape[1] != output_size:
-        patch = cv2.resize(patch, (output_size, output_size), interpolation=cv2.INTER_LINEAR)
+        patch = resize_linear(patch, output_size, output_size)
     return patch, output_size / win.side
 
 

@@ -98,3 +98,28 @@ def test_boxes_parsing_and_checks():
         with pytest.raises(EdgetrackError):
             check_init_box(bad, (100, 200, 3))
     assert iou_xywh(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 10, 10]]))[0] == pytest.approx(50 / 150)
+
+
+def test_reference_resize_hand_computed():
+    from edgetrack.resize import resize_linear_reference
+
+    # 1x2 -> 1x4: source x = -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1); 11-bit weights,
+    # then the SIMD vertical pass ((2048 * (h >> 4)) >> 16 + 2) >> 2.
+    image = np.array([[0, 255]], dtype=np.uint8)
+    assert resize_linear_reference(image, 4, 1).tolist() == [[0, 64, 191, 255]]
+
+
+def test_reference_resize_is_opencv_x86_inter_linear():
+    import cv2
+
+    from edgetrack.resize import opencv_matches_reference, resize_linear_reference
+
+    if not opencv_matches_reference():
+        pytest.skip("this machine's OpenCV INTER_LINEAR is not the x86 reference (another HAL)")
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        h, w = rng.integers(2, 400, 2)
+        side = int(rng.choice([16, 37, 128, 256]))
+        image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        expected = cv2.resize(image, (side, side), interpolation=cv2.INTER_LINEAR)
+        np.testing.assert_array_equal(resize_linear_reference(image, side, side), expected)
