@@ -3,8 +3,10 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.info import info
+from edgetrack.cli.track import track
 
 app.command()(info)
+app.command()(track)
 
 
 @app.command()
