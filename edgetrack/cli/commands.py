@@ -2,6 +2,9 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.track import track
+
+app.command()(track)
 
 
 @app.command()
