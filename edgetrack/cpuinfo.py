@@ -47,6 +47,7 @@ _ARM_CORES = {
             0xD84: "Neoverse-V3",
         },
     ),
+    0x00: ("software-defined", {}),  # implementer 0: e.g. QEMU's "max" CPU
     0x4E: ("NVIDIA", {0x003: "Denver 2", 0x004: "Carmel"}),
     0x51: ("Qualcomm", {}),
     0x61: ("Apple", {}),
@@ -66,9 +67,11 @@ _ARM_FEATURES = {
 # Kernel feature name -> (auxv key, bit), from arch/arm64/include/uapi/asm/hwcap.h.
 _AT_HWCAP, _AT_HWCAP2 = 16, 26
 _ARM_HWCAP_BITS = {
+    "fp": (_AT_HWCAP, 0),
     "asimd": (_AT_HWCAP, 1),
     "fphp": (_AT_HWCAP, 9),
     "asimdhp": (_AT_HWCAP, 10),
+    "cpuid": (_AT_HWCAP, 11),
     "asimddp": (_AT_HWCAP, 20),
     "sve": (_AT_HWCAP, 22),
     "sve2": (_AT_HWCAP2, 1),
@@ -122,14 +125,17 @@ def read_hwcaps(auxv: bytes) -> dict[int, int]:
     return {key: value for key, value in pairs if key in (_AT_HWCAP, _AT_HWCAP2)}
 
 
+def arm_features_from_hwcaps(hwcaps: dict[int, int]) -> list[str]:
+    """The kernel's feature names (asimd, fphp, asimddp, ...) that AT_HWCAP/AT_HWCAP2 bits announce."""
+    return [name for name, (key, bit) in _ARM_HWCAP_BITS.items() if hwcaps.get(key, 0) >> bit & 1]
+
+
 def _arm_kernel_features(blocks: list[dict[str, str]], hwcaps: dict[int, int] | None) -> set[str]:
     """Kernel feature names from cpuinfo's Features line, else from the auxv hardware-capability bits."""
     for block in blocks:
         if "Features" in block:
             return set(block["Features"].split())
-    if not hwcaps:
-        return set()
-    return {name for name, (key, bit) in _ARM_HWCAP_BITS.items() if hwcaps.get(key, 0) >> bit & 1}
+    return set(arm_features_from_hwcaps(hwcaps or {}))
 
 
 def _describe_arm(blocks: list[dict[str, str]], hwcaps: dict[int, int] | None) -> dict:

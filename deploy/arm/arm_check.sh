@@ -81,6 +81,7 @@ build_rootfs() {
 guest_version() { dpkg-query --admindir="$ARM_ROOTFS/var/lib/dpkg" -W -f='${Version}' "$1" | cut -d- -f1 | cut -d. -f1,2; }
 
 MOUNTED=()
+CPUINFO_BOUND=
 mount_guest() {
     local fs
     for fs in proc sys dev; do
@@ -95,6 +96,7 @@ mount_guest() {
 
 cleanup() {
     local m
+    [ -z "$CPUINFO_BOUND" ] || as_root umount "$ARM_ROOTFS/proc/cpuinfo"
     for m in "${MOUNTED[@]}"; do as_root umount -R "$m" || log "warning: could not unmount $m"; done
     as_root rm -rf "$ARM_ROOTFS$GUEST_WORK"
 }
@@ -114,7 +116,7 @@ download_wheels() {
     log "edgetrack wheel from $REPO"
     "$HOST_PY" -m pip wheel -q --no-deps -w "$dist" "$REPO"
     log "aarch64 wheels for CPython $py, glibc $glibc (manylinux up to 2_${glibc#2.}) into $ARM_WHEELS"
-    "$HOST_PY" -m pip download -q --only-binary=:all: --implementation cp --python-version "$py" \
+    "$HOST_PY" -m pip download -qq --only-binary=:all: --implementation cp --python-version "$py" \
         --abi "cp${py/./}" "${plats[@]}" -d "$ARM_WHEELS" "$dist"/edgetrack-*.whl
     rm -f "$ARM_WHEELS"/edgetrack-*.whl
 }
@@ -155,6 +157,17 @@ run_guest() {
         > "$ARM_LOGS/$cpu-$backend.log" 2>&1
 }
 
+# qemu-user shows the guest the host's x86 /proc/cpuinfo, on which onnxruntime's CPU detection segfaults
+# at import; give the guest the arm64 /proc/cpuinfo a kernel would show for the emulated CPU.
+bind_guest_cpuinfo() {
+    local cpu=$1
+    guest "$cpu" python "$GUEST_WORK/guest_cpuinfo.py" > "$ARM_LOGS/cpuinfo-$cpu.txt"
+    as_root mount --bind "$ARM_LOGS/cpuinfo-$cpu.txt" "$ARM_ROOTFS/proc/cpuinfo"
+    CPUINFO_BOUND=1
+}
+
+unbind_guest_cpuinfo() { as_root umount "$ARM_ROOTFS/proc/cpuinfo"; CPUINFO_BOUND=; }
+
 signal_name() { local rc=$1; [ "$rc" -gt 128 ] && echo "killed by SIG$(kill -l $((rc - 128)))" || echo "exit $rc"; }
 
 main() {
@@ -168,13 +181,15 @@ main() {
     download_wheels
     mount_guest
     install_guest
-    as_root cp -r "$SEQUENCE" "$MODEL" "$ARM_ROOTFS$GUEST_WORK/"
+    as_root cp -r "$SEQUENCE" "$MODEL" "$REPO/deploy/arm/guest_cpuinfo.py" "$ARM_ROOTFS$GUEST_WORK/"
 
     for backend in $ARM_BACKENDS; do
         log "host x86 f32 reference: $backend"
         run_host "$backend" || die "host $backend run failed: $(tail -n 3 "$ARM_LOGS/host-$backend.log")"
     done
+    log "guest /proc/cpuinfo: an arm64 one made from the emulated CPU's MIDR and hwcaps (qemu-user shows x86's)"
     for cpu in $ARM_CPUS; do
+        bind_guest_cpuinfo "$cpu"
         log "QEMU_CPU=$cpu: $(guest "$cpu" python -c 'from edgetrack.cpuinfo import cpu_line; print(cpu_line())')"
         for backend in $ARM_BACKENDS; do
             log "QEMU_CPU=$cpu $backend: tracking $(basename "$SEQUENCE") under emulation"
@@ -195,6 +210,7 @@ main() {
             if [ "$rc" -eq 0 ]; then results+=("PASS      $cpu  $backend: $summary")
             else results+=("FAIL      $cpu  $backend: $summary"); failures=$((failures + 1)); fi
         done
+        unbind_guest_cpuinfo
     done
 
     log "summary: aarch64 under qemu-user vs x86 f32 on the host, IoU >= $ARM_MIN_IOU on every frame"

@@ -1,4 +1,4 @@
-"""The arm-check parity comparison (deploy/arm/compare_tracks.py): per-frame IoU against the host track."""
+"""arm-check's Python parts: the per-frame IoU comparison and the emulated CPU's /proc/cpuinfo."""
 
 from __future__ import annotations
 
@@ -9,14 +9,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edgetrack.cpuinfo import describe_cpu
 from edgetrack.errors import EdgetrackError
 
-_SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "arm" / "compare_tracks.py"
-_spec = importlib.util.spec_from_file_location("compare_tracks", _SCRIPT)
-compare_tracks_module = importlib.util.module_from_spec(_spec)
-sys.modules["compare_tracks"] = compare_tracks_module  # the importlib recipe: dataclasses look it up
-_spec.loader.exec_module(compare_tracks_module)
+_ARM_DIR = Path(__file__).resolve().parents[1] / "deploy" / "arm"
+
+
+def _load_script(name: str):
+    """Import deploy/arm/<name>.py (scripts, not a package) the importlib way."""
+    spec = importlib.util.spec_from_file_location(name, _ARM_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+compare_tracks_module = _load_script("compare_tracks")
 compare_tracks = compare_tracks_module.compare_tracks
+guest_cpuinfo = _load_script("guest_cpuinfo")
 
 
 def _track(n: int = 10) -> np.ndarray:
@@ -59,3 +69,21 @@ def test_main_exit_codes(tmp_path, capsys):
     assert compare_tracks_module.main([str(ref), str(bad), "--min-iou", "0.5"]) == 1
     assert compare_tracks_module.main([str(ref), str(tmp_path / "missing.txt")]) == 2
     assert "5 frames" in capsys.readouterr().out
+
+
+def test_guest_cpuinfo_reads_back_as_the_emulated_core():
+    # MIDR 0x410fd083 is what qemu's cortex-a72 answers to `mrs x0, midr_el1`.
+    text = guest_cpuinfo.cpuinfo_text(0x410FD083, ["fp", "asimd", "cpuid"], processors=2)
+    assert text.count("processor\t:") == 2
+    assert "CPU part\t: 0xd08" in text and "CPU revision\t: 3" in text
+    d = describe_cpu(text, machine="aarch64", hwcaps={})
+    assert d["model"] == "2x Cortex-A72"
+    assert d["features"] == ["neon"]
+
+
+def test_guest_cpuinfo_for_qemu_max_keeps_its_fp16_and_dotprod():
+    features = ["fp", "asimd", "fphp", "asimdhp", "cpuid", "asimddp", "sve", "i8mm", "bf16"]
+    d = describe_cpu(guest_cpuinfo.cpuinfo_text(0x000F0510, features, 1), machine="aarch64", hwcaps={})
+    assert d["model"] == "1x software-defined part 0x051"
+    assert d["features"] == ["neon", "fp16", "dotprod", "i8mm", "bf16", "sve"]
+    assert d["precision_advice"]["openvino"]["default"] == "f16"
