@@ -28,7 +28,6 @@ from edgetrack.runtime.tracker import Tracker
 FORMATS = ("onnx", "openvino")
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}
-ARCH_SUFFIXES = (".json", ".yaml", ".yml")
 FP32_TOLERANCE = 1e-4
 VERIFY_CROPS = 16
 
@@ -93,19 +92,6 @@ def output_path(req: ExportRequest) -> Path:
     return Path(f"{stem}_{req.precision}{SUFFIX[req.format]}")
 
 
-def arch_file(checkpoint: Path, arch_config: Path | None) -> Path:
-    """--arch-config, else NAME.json / NAME.yaml beside the checkpoint."""
-    if arch_config is not None:
-        if not arch_config.is_file():
-            raise EdgetrackError(f"architecture file {arch_config} does not exist")
-        return arch_config
-    stem = checkpoint.name.split(".")[0]
-    for suffix in ARCH_SUFFIXES:
-        if (candidate := checkpoint.with_name(stem + suffix)).is_file():
-            return candidate
-    raise EdgetrackError(f"no architecture for {checkpoint}: give --arch-config ARCH.json")
-
-
 class _Reference:
     """The model the export is checked against: the torch network, or the fp32 ONNX (ONNX input)."""
 
@@ -121,7 +107,7 @@ class _Reference:
             self.name = f"fp32 ONNX {req.source.name} (onnxruntime)"
             self.counts = _onnx_counts(req.source)
         else:
-            from deploy.torch_export import load_tracker, torch_to_onnx
+            from deploy.torch_export import arch_file, load_tracker, torch_to_onnx
 
             self.torch_model, config = load_tracker(req.source, arch_file(req.source, req.arch_config))
             proto, carried = torch_to_onnx(self.torch_model), {}

@@ -6,9 +6,24 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import INPUT_NAMES, OUTPUT_NAMES
 
 OPSET = 17
+ARCH_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def arch_file(checkpoint: Path, arch_config: Path | None) -> Path:
+    """--arch-config, else NAME.json / NAME.yaml beside the checkpoint."""
+    if arch_config is not None:
+        if not arch_config.is_file():
+            raise EdgetrackError(f"architecture file {arch_config} does not exist")
+        return arch_config
+    stem = checkpoint.name.split(".")[0]
+    for suffix in ARCH_SUFFIXES:
+        if (candidate := checkpoint.with_name(stem + suffix)).is_file():
+            return candidate
+    raise EdgetrackError(f"no architecture for {checkpoint}: give --arch-config ARCH.json")
 
 
 def load_tracker(checkpoint: Path, arch_config: Path):

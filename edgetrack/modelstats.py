@@ -22,8 +22,8 @@ QUANT_TYPES = ("FakeQuantize", "QuantizeLinear", "DequantizeLinear")
 class ModelStats:
     """Counted parameters and MACs, the file precision (fp32, fp16, int8) and the size on disk."""
 
-    params: int
-    macs: int
+    params: int | None
+    macs: int | None
     precision: str
     size_mb: float
     metadata: dict | None
@@ -83,11 +83,17 @@ def graph_counts(ov_model) -> tuple[int, int]:
 
 
 def model_stats(path: Path | str) -> ModelStats:
-    """Stats of an .onnx or .xml file; params/MACs from the metadata when the exporter stored them."""
+    """Stats of an .onnx or .xml file; params/MACs from the metadata when the exporter stored them.
+    A file OpenVINO cannot read (onnxruntime-only operators such as QGemm) gets no counts."""
     import openvino as ov
 
     path = Path(path)
-    model = ov.Core().read_model(str(path))
+    size = path.stat().st_size + (path.with_suffix(".bin").stat().st_size if path.suffix == ".xml" else 0)
+    try:
+        model = ov.Core().read_model(str(path))
+    except RuntimeError:
+        meta = _onnxruntime_metadata(path)
+        return ModelStats(None, None, (meta or {}).get("precision") or "fp32", size / 1e6, meta)
     meta = read_metadata(model)
     ops = {op.get_type_name() for op in model.get_ops()}
     precision = (meta or {}).get("precision") or ("int8" if ops & set(QUANT_TYPES) else "fp32")
@@ -95,5 +101,19 @@ def model_stats(path: Path | str) -> ModelStats:
         params, macs = meta["params"], meta["macs"]
     else:
         params, macs = graph_counts(model)
-    size = path.stat().st_size + (path.with_suffix(".bin").stat().st_size if path.suffix == ".xml" else 0)
     return ModelStats(params, macs, precision, size / 1e6, meta)
+
+
+def _onnxruntime_metadata(path: Path) -> dict | None:
+    """The `edgetrack` JSON object of an ONNX file read with onnxruntime, or None."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        data = json.loads(session.get_modelmeta().custom_metadata_map.get(METADATA_KEY, "null"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
