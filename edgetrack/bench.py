@@ -194,7 +194,7 @@ def plan_rows(
                 if (precision == "int8") != (stats.precision == "int8"):
                     continue  # int8 rows run int8 files; float rows run float files
                 if backend == "onnxruntime" and precision != "fp32":
-                    notes.append(f"{path.name} onnxruntime {precision}: onnxruntime runs float models in fp32")
+                    notes.append(f"{path.name} onnxruntime {precision}: onnxruntime runs floats in fp32")
                     continue
                 for n in threads:
                     opened = open_backend(path, backend, n, RUNTIME_HINT[precision])
