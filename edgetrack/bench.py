@@ -122,6 +122,7 @@ class OpenCvVitRunner(Runner):
     def __init__(self, model: Path, threads: int):
         import cv2
 
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         self.cv2 = cv2
         self.params = cv2.TrackerVit_Params()
         self.params.net = str(model)
@@ -193,7 +194,7 @@ def plan_rows(
             for precision in precisions:
                 if (precision == "int8") != (stats.precision == "int8"):
                     continue  # int8 rows run int8 files; float rows run float files
-                if backend == "onnxruntime" and precision != "fp32":
+                if backend == "onnxruntime" and precision in ("bf16", "fp16"):
                     notes.append(f"{path.name} onnxruntime {precision}: onnxruntime runs floats in fp32")
                     continue
                 for n in threads:
