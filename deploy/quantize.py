@@ -94,6 +94,9 @@ def quantize_openvino(ov_model, pairs: list[CropPair], io: ModelIO):
 
     dataset = nncf.Dataset(_feeds(pairs, io))
     try:
-        return nncf.quantize(ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs))
+        return nncf.quantize(
+            ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs),
+            preset=nncf.QuantizationPreset.PERFORMANCE,
+        )  # fmt: skip
     except RuntimeError as exc:
         raise EdgetrackError(f"NNCF quantisation failed: {str(exc).splitlines()[0]}") from exc
