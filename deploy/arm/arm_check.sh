@@ -10,6 +10,7 @@
 #      the repo's edgetrack wheel into a venv inside the root (pip runs there, under emulation).
 #   4. the x86 f32 reference track on the host, then the same track inside the root for each
 #      QEMU_CPU in $ARM_CPUS and each backend in $ARM_BACKENDS; every frame's box is compared by IoU.
+#      The guest sees an arm64 /proc/cpuinfo for the emulated CPU (guest_cpuinfo.py), as on a board.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
