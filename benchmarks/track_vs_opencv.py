@@ -2,10 +2,10 @@
 
     PYTHONPATH=. python benchmarks/track_vs_opencv.py [--model M] [--threads 1] [--repeats 3]
 
-Frames are decoded into memory first (decode excluded for both). Each repeat runs both trackers on each
-sequence back to back, so machine load hits both alike; FPS is frames / total tracking time over all
-repeats. AUC is the OTB success AUC (first frame set to the ground truth). cv2.TrackerVit takes BGR
-frames and integer boxes; when its score falls below its threshold it keeps its previous box.
+Frames are decoded into memory first (decode excluded for both). Both trackers step through each
+sequence in lockstep, one frame each in turn, so machine load hits both alike; FPS is frames / total
+per-frame tracking time over all repeats. AUC is the OTB success AUC (first frame set to the ground
+truth). cv2.TrackerVit takes BGR frames and integer boxes; below its score threshold it keeps its box.
 """
 
 from __future__ import annotations
@@ -32,33 +32,46 @@ SEQUENCES = (
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 
-def run_edgetrack(tracker: Tracker, frames_rgb: list, init_box) -> tuple[np.ndarray, float]:
-    """Boxes (first = init box) and the summed track() wall time in seconds."""
-    tracker.init(frames_rgb[0], init_box)
-    boxes, elapsed = [init_box], 0.0
-    for frame in frames_rgb[1:]:
-        start = time.perf_counter()
-        result = tracker.track(frame)
-        elapsed += time.perf_counter() - start
-        boxes.append(result.box)
-    return np.asarray(boxes, dtype=np.float64), elapsed
+class OpenCVTracker:
+    """cv2.TrackerVit on BGR frames with integer boxes; below its score threshold it keeps its last box."""
+
+    def __init__(self, model: Path):
+        params = cv2.TrackerVit_Params()
+        params.net = str(model)
+        self._tracker = cv2.TrackerVit.create(params)
+        self.box = None
+
+    def init(self, frame_bgr: np.ndarray, box) -> None:
+        self.box = tuple(int(round(v)) for v in box)
+        self._tracker.init(frame_bgr, self.box)
+
+    def track(self, frame_bgr: np.ndarray):
+        ok, found = self._tracker.update(frame_bgr)
+        self.box = tuple(found) if ok else self.box
+        return self.box
 
 
-def run_opencv(model: Path, frames_bgr: list, init_box) -> tuple[np.ndarray, float]:
-    """cv2.TrackerVit on the same frames: boxes and summed update() wall time in seconds."""
-    params = cv2.TrackerVit_Params()
-    params.net = str(model)
-    tracker = cv2.TrackerVit.create(params)
-    box = tuple(int(round(v)) for v in init_box)
-    tracker.init(frames_bgr[0], box)
-    boxes, elapsed = [init_box], 0.0
-    for frame in frames_bgr[1:]:
+def run_pair(ours: Tracker, model: Path, frames_rgb: list, frames_bgr: list, init_box):
+    """Both trackers in lockstep, frame by frame, so both see the same machine load.
+
+    Returns each one's boxes (first = init box) and summed per-frame tracking time in seconds.
+    """
+    theirs = OpenCVTracker(model)
+    ours.init(frames_rgb[0], init_box)
+    theirs.init(frames_bgr[0], init_box)
+    boxes = {"edgetrack": [init_box], "opencv": [init_box]}
+    elapsed = {"edgetrack": 0.0, "opencv": 0.0}
+    for rgb, bgr in zip(frames_rgb[1:], frames_bgr[1:], strict=True):
         start = time.perf_counter()
-        ok, found = tracker.update(frame)
-        elapsed += time.perf_counter() - start
-        box = found if ok else box
-        boxes.append(box)
-    return np.asarray(boxes, dtype=np.float64), elapsed
+        box = ours.track(rgb).box
+        middle = time.perf_counter()
+        their_box = theirs.track(bgr)
+        end = time.perf_counter()
+        elapsed["edgetrack"] += middle - start
+        elapsed["opencv"] += end - middle
+        boxes["edgetrack"].append(box)
+        boxes["opencv"].append(their_box)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in boxes.items()}, elapsed
 
 
 def main() -> None:
@@ -72,39 +85,27 @@ def main() -> None:
 
     cv2.setNumThreads(args.threads)
     tracker = Tracker(args.model, backend=args.backend, threads=args.threads)
-    seqs = [load_sequence_folder(args.sequences / name) for name in SEQUENCES]
-    frames = {s.name: [read_rgb(p) for p in s.frames] for s in seqs}
-    frames_bgr = {n: [cv2.cvtColor(f, cv2.COLOR_RGB2BGR) for f in fs] for n, fs in frames.items()}
-
-    rows, total = [], {"edgetrack": 0.0, "opencv": 0.0}
-    aucs = {"edgetrack": [], "opencv": []}
-    per_seq_time = {s.name: {"edgetrack": 0.0, "opencv": 0.0} for s in seqs}
-    for repeat in range(args.repeats):
-        for seq in seqs:
-            ours, t_ours = run_edgetrack(tracker, frames[seq.name], seq.init_box)
-            theirs, t_theirs = run_opencv(args.model, frames_bgr[seq.name], seq.init_box)
-            per_seq_time[seq.name]["edgetrack"] += t_ours
-            per_seq_time[seq.name]["opencv"] += t_theirs
-            if repeat == 0:
-                aucs["edgetrack"].append(success_auc(ours, seq.gt))
-                aucs["opencv"].append(success_auc(theirs, seq.gt))
-    n_total = 0
-    for i, seq in enumerate(seqs):
-        n = (len(seq) - 1) * args.repeats
-        n_total += n
-        fps = {k: n / v for k, v in per_seq_time[seq.name].items()}
-        for k in total:
-            total[k] += per_seq_time[seq.name][k]
-        rows.append((seq.name, aucs["edgetrack"][i], aucs["opencv"][i], fps["edgetrack"], fps["opencv"]))
-    rows.append(
-        (
-            "all",
-            float(np.mean(aucs["edgetrack"])),
-            float(np.mean(aucs["opencv"])),
-            n_total / total["edgetrack"],
-            n_total / total["opencv"],
-        )
-    )
+    names = ("edgetrack", "opencv")
+    rows = []
+    frames_all, seconds_all, aucs = 0, dict.fromkeys(names, 0.0), {n: [] for n in names}
+    for path in SEQUENCES:
+        seq = load_sequence_folder(args.sequences / path)
+        rgb = [read_rgb(p) for p in seq.frames]
+        bgr = [cv2.cvtColor(f, cv2.COLOR_RGB2BGR) for f in rgb]
+        seconds = dict.fromkeys(names, 0.0)
+        for repeat in range(args.repeats):
+            boxes, elapsed = run_pair(tracker, args.model, rgb, bgr, seq.init_box)
+            for n in names:
+                seconds[n] += elapsed[n]
+                if repeat == 0:
+                    aucs[n].append(success_auc(boxes[n], seq.gt))
+        count = (len(seq) - 1) * args.repeats
+        frames_all += count
+        for n in names:
+            seconds_all[n] += seconds[n]
+        rows.append((seq.name, *(aucs[n][-1] for n in names), *(count / seconds[n] for n in names)))
+    mean_auc = (float(np.mean(aucs[n])) for n in names)
+    rows.append(("all", *mean_auc, *(frames_all / seconds_all[n] for n in names)))
 
     table = Table(
         title=f"edgetrack ({tracker.backend.name}) vs cv2.TrackerVit, {args.threads} thread(s), "
@@ -113,11 +114,10 @@ def main() -> None:
     for col in ("sequence", "AUC edgetrack", "AUC OpenCV", "FPS edgetrack", "FPS OpenCV", "FPS ratio"):
         table.add_column(col, justify="left" if col == "sequence" else "right")
     for name, auc_e, auc_o, fps_e, fps_o in rows:
-        table.add_row(
-            name, f"{auc_e:.3f}", f"{auc_o:.3f}", f"{fps_e:.1f}", f"{fps_o:.1f}", f"{fps_e / fps_o:.2f}x"
-        )
+        ratio = f"{fps_e / fps_o:.2f}x"
+        table.add_row(name, f"{auc_e:.3f}", f"{auc_o:.3f}", f"{fps_e:.1f}", f"{fps_o:.1f}", ratio)
     Console(width=120).print(table)
-    print("all: mean AUC over the sequences, FPS = all frames / all tracking time")
+    print("all: mean AUC over the sequences; FPS = all frames / all per-frame tracking time")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def track(
     ),
     backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
     threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
+    precision: str = typer.Option(
+        "f32", "--precision", help="f32, or bf16/f16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+    ),
     save_txt: Path | None = typer.Option(None, "--save-txt", help="Write x,y,w,h,score per frame here."),
     save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
     show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
@@ -37,8 +41,10 @@ def track(
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
     import cv2
+    import numpy as np
 
     from edgetrack.boxes import parse_box
+    from edgetrack.metrics import success_auc
     from edgetrack.runtime.profiling import LatencyStats
     from edgetrack.runtime.sources import open_source
     from edgetrack.runtime.tracker import Tracker
@@ -47,7 +53,8 @@ def track(
     console = Console(stderr=True)
     _log_warnings_to(console)
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
 
     init_box = parse_box(init) if init is not None else None
     with ExitStack() as stack:
@@ -55,44 +62,51 @@ def track(
         init_box = init_box or frames_source.init_box
         if init_box is None:
             raise EdgetrackError(f"{source} has no ground truth: give the object's box with --init x,y,w,h")
-        tracker = Tracker(model, backend=backend, threads=threads)
+        tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
         frames = iter(frames_source)
         first = next(frames, None)
         if first is None:
             raise EdgetrackError(f"{source}: no frame could be read")
         tracker.init(first.rgb, init_box)
         txt = stack.enter_context(BoxTextWriter(save_txt)) if save_txt else None
-        video = (
-            stack.enter_context(AnnotatedVideoWriter(save_video, frames_source.fps)) if save_video else None
-        )
-        show = show and _window_opens(cv2)
-        if show:
+        video = AnnotatedVideoWriter(save_video, frames_source.fps) if save_video else None
+        if video:
+            stack.enter_context(video)
+        if show and _window_opens(cv2):
             stack.callback(cv2.destroyAllWindows)
+        else:
+            show = False
         stats = LatencyStats()
-        last_box, last_index = tracker.box, first.index
-        total = min(frames_source.length or max_frames, max_frames or frames_source.length or 0) or None
-        status = console.status("", spinner="dots")
-        stack.enter_context(status)
+        # boxes per source frame from the first one; a skipped frame repeats the last box (score 0)
+        boxes: list[tuple] = []
+        last_row, next_index = None, first.index
+        total = min((n for n in (frames_source.length, max_frames) if n), default=None)
+        status = stack.enter_context(console.status("", spinner="dots"))
         for count, frame in enumerate(_with_first(first, frames), 1):
             if frame is first:
-                box, score = init_box, 1.0
+                box, score = tuple(init_box), 1.0
             else:
                 result = tracker.track(frame.rgb)
                 stats.add(frame.decode_ms, result.timings)
                 box, score = result.box, result.score
-            if txt:
-                for _ in range(frame.index - last_index - 1):  # skipped frames keep the last box
-                    txt.write(last_box, 0.0)
-                txt.write(box, score)
+            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index) if last_row else []
+            for row in [*skipped, (*box, score)]:
+                if txt:
+                    txt.write(row[:4], row[4])
+                if frames_source.gt is not None:
+                    boxes.append(row[:4])
+            last_row, next_index = (*box, score), frame.index + 1
             if video:
                 video.write(frame.rgb, box, score)
-            last_box, last_index = box, frame.index
             status.update(_status_line(count, total, stats, score, frames_source.dropped))
-            if show and _show_frame(cv2, frame.rgb, box):
+            if (show and _show_frame(cv2, frame.rgb, box)) or count == max_frames:
                 break
-            if max_frames and count >= max_frames:
-                break
-    console.print(f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}")
+    summary = f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}"
+    console.print(summary, soft_wrap=True, highlight=False)
+    gt = frames_source.gt[first.index : first.index + len(boxes)] if frames_source.gt is not None else []
+    if len(gt) == len(boxes) > 1:
+        auc = success_auc(np.asarray(boxes), gt)
+        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
     Console().print(stats.table(title=f"edgetrack track · {tracker.backend.name}"))
     for path in (save_txt, save_video):
         if path:
