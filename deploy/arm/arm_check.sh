@@ -169,6 +169,8 @@ bind_guest_cpuinfo() {
 
 unbind_guest_cpuinfo() { as_root umount "$ARM_ROOTFS/proc/cpuinfo"; CPUINFO_BOUND=; }
 
+interrupted() { case $1 in 129 | 130 | 137 | 143) return 0 ;; *) return 1 ;; esac; }
+
 signal_name() { local rc=$1; [ "$rc" -gt 128 ] && echo "killed by SIG$(kill -l $((rc - 128)))" || echo "exit $rc"; }
 
 main() {
@@ -197,7 +199,8 @@ main() {
             rc=0; run_guest "$cpu" "$backend" || rc=$?
             if [ "$rc" -ne 0 ]; then
                 line=$(grep -v '^\s*$' "$ARM_LOGS/$cpu-$backend.log" | tail -n 1 | cut -c1-160)
-                if [[ " $ARM_REQUIRED_BACKENDS " == *" $backend "* ]]; then
+                # Stopped from outside (Ctrl-C, kill, OOM) says nothing about the backend: a failure.
+                if [[ " $ARM_REQUIRED_BACKENDS " == *" $backend "* ]] || interrupted "$rc"; then
                     results+=("FAIL      $cpu  $backend: did not run ($(signal_name $rc)): $line")
                     failures=$((failures + 1))
                 else
