@@ -83,12 +83,9 @@ def _stats(values: list[float]) -> tuple[float | None, float | None, float | Non
 
 
 class Runner:
-    """A tracker of one row: model-only `infer`, and `start`/`step` over frames (step -> box, ms)."""
+    """A tracker of one row: `start` on the first frame, then `step` per frame -> (box, ms)."""
 
     threads: int
-
-    def infer(self, template: np.ndarray, search: np.ndarray) -> None:
-        raise NotImplementedError
 
     def start(self, rgb: np.ndarray, bgr: np.ndarray | None, box) -> None:
         raise NotImplementedError
@@ -98,7 +95,8 @@ class Runner:
 
 
 class BackendRunner(Runner):
-    """edgetrack's Tracker on an opened backend (onnxruntime, OpenVINO or torch)."""
+    """edgetrack's Tracker on an opened backend (onnxruntime, OpenVINO or torch); `infer` runs the
+    network alone (model-only latency)."""
 
     def __init__(self, backend: Backend, threads: int):
         self.backend = backend
@@ -117,7 +115,8 @@ class BackendRunner(Runner):
 
 
 class OpenCvVitRunner(Runner):
-    """OpenCV's cv2.TrackerVit on the same ONNX file (BGR frames, its own pre/post-processing)."""
+    """OpenCV's cv2.TrackerVit on the same ONNX file (BGR frames, its own pre/post-processing; no
+    model-only call)."""
 
     def __init__(self, model: Path, threads: int):
         import cv2
@@ -129,9 +128,6 @@ class OpenCvVitRunner(Runner):
         self.threads = threads
         self.tracker = None
         self.box = None
-
-    def infer(self, template, search):
-        raise EdgetrackError("cv2.TrackerVit has no model-only call")
 
     def start(self, rgb, bgr, box):
         self.tracker = self.cv2.TrackerVit.create(self.params)

@@ -59,6 +59,15 @@ def test_onnx_is_one_file_with_contract_names(small, tmp_path, single_torch_thre
     assert [i.name for i in model.graph.input] == ["template", "search"]
     assert [o.name for o in model.graph.output] == ["score", "size", "offset"]
     assert [d.dim_value for d in model.graph.input[1].type.tensor_type.shape.dim] == [1, 3, 64, 64]
+    # onnxruntime int8 keeps these float: both patch embeddings and each map's last conv
+    from deploy.quantize import sensitive_nodes
+    from deploy.spec import read_onnx_contract
+
+    kept = sensitive_nodes(model, read_onnx_contract(model)[1])
+    assert kept == sorted(
+        ["/model/backbone/patch_embed/proj/Conv", "/model/backbone/patch_embed/proj_1/Conv"]
+        + [f"/model/box_head/conv5_{b}/Conv" for b in ("ctr", "offset", "size")]
+    )
     meta = json.loads({p.key: p.value for p in model.metadata_props}["edgetrack"])
     assert meta["precision"] == "fp32"
     # MACs stored from models.complexity; the graph count (no torch) finds the same MatMuls and Convs
