@@ -2,9 +2,13 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.bench import bench
+from edgetrack.cli.export import export
 from edgetrack.cli.info import info
 from edgetrack.cli.track import track
 
+app.command()(bench)
+app.command()(export)
 app.command()(info)
 app.command()(track)
 

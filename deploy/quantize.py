@@ -1,0 +1,101 @@
+"""Post-training int8 quantisation on real crops: onnxruntime QDQ and NNCF for OpenVINO.
+
+onnxruntime: static QDQ, int8 symmetric per-channel weights, uint8 activations, MinMax calibration.
+Only Conv and MatMul/Gemm with constant weights are quantised (`MatMulConstBOnly`): the attention
+products (q @ k^T, attn @ v), softmax, LayerNorm, GELU and the residual adds stay in float, and so do
+the patch embedding and each output map's final conv (the sensitive first/last layers).
+OpenVINO: NNCF with the transformer model type (its own ignored patterns for attention and norms).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from deploy.calibration import CropPair
+from edgetrack.errors import EdgetrackError
+from edgetrack.runtime.metadata import ModelIO
+
+
+def _feeds(pairs: list[CropPair], io: ModelIO) -> list[dict[str, np.ndarray]]:
+    return [{io.template: p.template, io.search: p.search} for p in pairs]
+
+
+def _nearest_convs(start: str, neighbours, limit: int = 8) -> list[str]:
+    """Names of the Conv nodes nearest to tensor `start`, walking `neighbours(tensor) -> [(node,
+    next tensors)]` breadth-first for at most `limit` steps."""
+    frontier = [start]
+    for _ in range(limit):
+        steps = [step for name in frontier for step in neighbours(name)]
+        convs = [node.name for node, _ in steps if node.op_type == "Conv"]
+        if convs:
+            return convs
+        frontier = [tensor for _, tensors in steps for tensor in tensors]
+    return []
+
+
+def sensitive_nodes(model, io: ModelIO) -> list[str]:
+    """Names of the first Conv fed by each input (patch embeddings) and the last Conv before each output."""
+    producer = {out: node for node in model.graph.node for out in node.output}
+    consumers: dict[str, list] = {}
+    for node in model.graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def downstream(name: str) -> list:
+        return [(node, list(node.output)) for node in consumers.get(name, [])]
+
+    def upstream(name: str) -> list:
+        return [(producer[name], list(producer[name].input))] if name in producer else []
+
+    found = [c for name in (io.template, io.search) for c in _nearest_convs(name, downstream)]
+    found += [c for name in (io.score, io.size, io.offset) for c in _nearest_convs(name, upstream)]
+    return sorted(set(found))
+
+
+def quantize_onnx(fp32_path: Path, out_path: Path, pairs: list[CropPair], io: ModelIO) -> None:
+    """Write an int8 QDQ copy of the fp32 ONNX at fp32_path to out_path (a plain path; caller commits)."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self, feeds):
+            self._feeds = iter(feeds)
+
+        def get_next(self):
+            return next(self._feeds, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
+        excluded = sensitive_nodes(onnx.load(str(prepared)), io)
+        quantize_static(
+            str(prepared), str(out_path), Reader(_feeds(pairs, io)), quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=["Conv", "MatMul", "Gemm"], per_channel=True,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=excluded,
+            extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True, "ActivationSymmetric": False},
+        )  # fmt: skip
+
+
+def quantize_openvino(ov_model, pairs: list[CropPair], io: ModelIO):
+    """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings)."""
+    import nncf
+
+    dataset = nncf.Dataset(_feeds(pairs, io))
+    try:
+        return nncf.quantize(
+            ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs),
+            preset=nncf.QuantizationPreset.PERFORMANCE,
+        )  # fmt: skip
+    except RuntimeError as exc:
+        raise EdgetrackError(f"NNCF quantisation failed: {str(exc).splitlines()[0]}") from exc
