@@ -2,6 +2,7 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.eval import eval_command
 
 
 @app.command()
@@ -16,3 +17,6 @@ def version() -> None:
         f"edgetrack {__version__}  numpy {numpy.__version__}  opencv {cv2.__version__}  "
         f"onnxruntime {onnxruntime.__version__}  openvino {openvino.__version__}"
     )
+
+
+app.command(name="eval")(eval_command)
