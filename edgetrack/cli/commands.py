@@ -3,6 +3,8 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.eval import eval_command
+from edgetrack.cli.track import track
+app.command()(track)
 
 
 @app.command()
@@ -18,5 +20,3 @@ def version() -> None:
         f"onnxruntime {onnxruntime.__version__}  openvino {openvino.__version__}"
     )
 
-
-app.command(name="eval")(eval_command)
