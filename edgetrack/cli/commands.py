@@ -4,6 +4,8 @@ from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.eval import eval_command
 from edgetrack.cli.track import track
+
+app.command(name="eval")(eval_command)
 app.command()(track)
 
 
@@ -19,4 +21,3 @@ def version() -> None:
         f"edgetrack {__version__}  numpy {numpy.__version__}  opencv {cv2.__version__}  "
         f"onnxruntime {onnxruntime.__version__}  openvino {openvino.__version__}"
     )
-
