@@ -3,9 +3,11 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.eval import eval_command
+from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
 
 app.command(name="eval")(eval_command)
+app.command()(synth)
 app.command()(track)
 
 
