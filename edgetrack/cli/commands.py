@@ -3,13 +3,17 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.bench import bench
+from edgetrack.cli.eval import eval_command
 from edgetrack.cli.export import export
 from edgetrack.cli.info import info
+from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
 
 app.command()(bench)
 app.command()(export)
 app.command()(info)
+app.command()(synth)
+app.command(name="eval")(eval_command)
 app.command()(track)
 
 
