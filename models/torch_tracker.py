@@ -1,0 +1,56 @@
+"""OSTrack's tracker loop with torch inference: the edgetrack numpy core does crop, normalisation,
+Hanning window, peak decoding, map-back and clipping, exactly as the runtime does."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from edgetrack.boxes import check_init_box
+from edgetrack.postprocess import clip_box, decode_peak, hann2d, map_box_back
+from edgetrack.preprocess import Normalizer, sample_target
+from models.ostrack import OSTrack
+
+
+class TorchTracker:
+    """init(frame, box) once, then track(frame) -> x,y,w,h per frame. Frames are RGB uint8 HxWx3."""
+
+    def __init__(self, model: OSTrack, normalizer: Normalizer | None = None):
+        self.model = model.eval()
+        self.config = model.config
+        self.normalizer = normalizer or Normalizer()
+        self.window = hann2d(self.config.feat_size)
+        self.ce_mask = model.default_ce_mask(1)
+        self.template: torch.Tensor | None = None
+        self.state: tuple[float, float, float, float] | None = None
+        self.last_score = float("nan")
+
+    def _tensor(self, crop: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(self.normalizer(crop))
+
+    def init(self, frame: np.ndarray, box_xywh) -> None:
+        """Crop the template around the first box."""
+        box = check_init_box(box_xywh, frame.shape)
+        cfg = self.config
+        crop, _ = sample_target(frame, box, cfg.template_factor, cfg.template_size)
+        self.template = self._tensor(crop)
+        self.state = tuple(float(v) for v in box)
+
+    @torch.no_grad()
+    def infer(self, search: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run the network on one normalised search crop: score, size, offset maps as numpy."""
+        out = self.model(self.template, search, self.ce_mask)
+        return out["score_map"].numpy(), out["size_map"].numpy(), out["offset_map"].numpy()
+
+    def track(self, frame: np.ndarray) -> tuple[float, float, float, float]:
+        """The next box (x, y, w, h) in frame pixels."""
+        if self.template is None:
+            raise RuntimeError("TorchTracker.track called before init")
+        cfg = self.config
+        height, width = frame.shape[:2]
+        crop, resize_factor = sample_target(frame, self.state, cfg.search_factor, cfg.search_size)
+        score, size, offset = self.infer(self._tensor(crop))
+        box_crop, self.last_score = decode_peak(score, size, offset, self.window)
+        box = map_box_back(box_crop, self.state, cfg.search_size, resize_factor)
+        self.state = clip_box(box, height, width, margin=10)
+        return self.state

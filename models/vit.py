@@ -1,0 +1,113 @@
+"""ViT building blocks with timm/OSTrack parameter names: patch embedding, pre-norm blocks, drop path."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+LAYER_NORM_EPS = 1e-6
+
+
+def layer_norm(dim: int) -> nn.LayerNorm:
+    return nn.LayerNorm(dim, eps=LAYER_NORM_EPS)
+
+
+class PatchEmbed(nn.Module):
+    """Non-overlapping patch_size x patch_size convolution, then flattened to (B, tokens, dim)."""
+
+    def __init__(self, patch_size: int, embed_dim: int, in_chans: int = 3):
+        super().__init__()
+        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.proj(image).flatten(2).transpose(1, 2)
+
+
+class MatMul(nn.Module):
+    """torch.matmul as a module, so that complexity hooks see the attention products."""
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a @ b
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention with qkv bias; returns the output and the softmax attention weights."""
+
+    def __init__(self, dim: int, num_heads: int):
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = (dim // num_heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3, bias=True)
+        self.proj = nn.Linear(dim, dim)
+        self.qk = MatMul()
+        self.av = MatMul()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        batch, tokens, dim = x.shape
+        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, dim // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        attn = (self.qk(q, k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
+        out = self.av(attn, v).transpose(1, 2).reshape(batch, tokens, dim)
+        return self.proj(out), attn
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim: int, hidden: int):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class DropPath(nn.Module):
+    """Stochastic depth: in training, zero a whole sample's residual branch with probability p."""
+
+    def __init__(self, p: float = 0.0):
+        super().__init__()
+        self.p = float(p)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.p == 0.0 or not self.training:
+            return x
+        keep = 1.0 - self.p
+        mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
+        return x * mask / keep
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block. `attend` and `feed_forward` are split so that candidate
+    elimination can act between them, as OSTrack's CEBlock does."""
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float, drop_path: float = 0.0):
+        super().__init__()
+        self.norm1 = layer_norm(dim)
+        self.attn = Attention(dim, num_heads)
+        self.drop_path = DropPath(drop_path)
+        self.norm2 = layer_norm(dim)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio))
+
+    def attend(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out, attn = self.attn(self.norm1(x))
+        return x + self.drop_path(out), attn
+
+    def feed_forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.feed_forward(self.attend(x)[0])
+
+
+def resize_pos_embed_grid(patch_pos_embed: torch.Tensor, old_grid: int, new_grid: int) -> torch.Tensor:
+    """(1, old_grid**2, C) position embeddings -> (1, new_grid**2, C) by bicubic interpolation
+    (align_corners=False), exactly as OSTrack's `finetune_track` builds pos_embed_z / pos_embed_x."""
+    channels = patch_pos_embed.shape[-1]
+    grid = patch_pos_embed.transpose(1, 2).reshape(1, channels, old_grid, old_grid)
+    grid = F.interpolate(grid, size=(new_grid, new_grid), mode="bicubic", align_corners=False)
+    return grid.flatten(2).transpose(1, 2)
