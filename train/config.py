@@ -19,25 +19,21 @@ from edgetrack.errors import EdgetrackError
 
 @dataclass
 class DatasetConfig:
-    """One training dataset: a reader `kind` (got10k, lasot, trackingnet, coco, custom, synthetic),
-    its root folder, its mixing ratio, and reader options (split, ...)."""
+    """One training dataset: `kind` is a reader's registered name (got10k_train, lasot_train,
+    trackingnet_train, coco, custom, ...), `root` its folder, `ratio` its share of the mix."""
 
     kind: str
     root: str = ""
     ratio: float = 1.0
-    split: str = "train"
-    options: dict = field(default_factory=dict)
 
 
 @dataclass
 class DataConfig:
+    """Datasets and OSTrack's jitter/augmentation; crop sizes and factors come from the model section."""
+
     datasets: list[DatasetConfig] = field(default_factory=list)
     samples_per_epoch: int = 60000
     num_workers: int = 0
-    template_size: int = 128
-    search_size: int = 256
-    template_factor: float = 2.0
-    search_factor: float = 4.0
     center_jitter: float = 3.0
     scale_jitter: float = 0.25
     grayscale_probability: float = 0.05

@@ -2,6 +2,9 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.train import train_command
+
+app.command(name="train")(train_command)
 
 
 @app.command()
