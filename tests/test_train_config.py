@@ -66,3 +66,12 @@ def test_gradient_scaling_needs_interval_sampler(config_file):
 def test_missing_file(tmp_path):
     with pytest.raises(EdgetrackError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_base_file_is_merged_under(tmp_path, config_file):
+    child = tmp_path / "child.yaml"
+    child.write_text("base: c.yaml\nsampler: {gradient_scaling: false}\ntrain: {epochs: 9}\n")
+    config = load_config(child)
+    assert config.train.epochs == 9 and config.train.lr == 0.001
+    assert config.sampler.kind == "interval" and config.sampler.gradient_scaling is False
+    assert len(config.data.datasets) == 2

@@ -1,4 +1,5 @@
-"""Training configuration: a YAML file, then dotted command-line overrides (`train.epochs=3`).
+"""Training configuration: a YAML file (optionally `base: other.yaml` to start from another), then
+dotted command-line overrides (`train.epochs=3`).
 
 The file's sections map onto the dataclasses below; an unknown key or a value of the wrong type is
 a one-line EdgetrackError naming it. The `model` section is passed as is to the model builder
@@ -63,6 +64,7 @@ class LossConfig:
 class OptimConfig:
     """OSTrack-256's schedule: AdamW, backbone lr x0.1, step decay x0.1 at lr_drop_epoch, clip 0.1."""
 
+    init_checkpoint: str = ""  # OSTrack checkpoint or pre-trained ViT (MAE/DeiT) to start from
     epochs: int = 300
     batch_size: int = 32
     lr: float = 4e-4
@@ -166,17 +168,40 @@ def apply_override(data: dict, text: str) -> None:
             node = node[part]
 
 
+def deep_merge(base: dict, update: dict) -> dict:
+    """`update` over `base`, section by section (lists and values replace)."""
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = (
+            deep_merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def read_yaml_with_base(path: Path, seen: tuple = ()) -> dict:
+    """A YAML config; a top-level `base: other.yaml` (relative to this file) is read first and
+    this file's sections are merged over it."""
+    if not path.is_file():
+        raise EdgetrackError(f"config file {path} does not exist")
+    if path.resolve() in seen:
+        raise EdgetrackError(f"config file {path} includes itself through 'base'")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise EdgetrackError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EdgetrackError(f"config file {path}: expected a mapping of sections")
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    return deep_merge(read_yaml_with_base(path.parent / str(base), seen + (path.resolve(),)), data)
+
+
 def load_config(path: Path | str | None, overrides: list[str] = ()) -> TrainConfig:
     """Read a YAML training config, apply `key=value` overrides, and check every key and type."""
-    data: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise EdgetrackError(f"config file {path} does not exist")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise EdgetrackError(f"config file {path} is not valid YAML: {exc}") from exc
+    data = read_yaml_with_base(Path(path)) if path is not None else {}
     for text in overrides:
         apply_override(data, text)
     config = _build(TrainConfig, data, "")

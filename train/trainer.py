@@ -30,6 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from edgetrack.errors import EdgetrackError
+from models.checkpoint import load_checkpoint
 from models.config import TrackerConfig
 from models.ostrack import build_tracker
 from train.config import TrainConfig
@@ -149,7 +150,12 @@ class Trainer:
         self.device = resolve_device(opt.device, self.dist.local_rank)
         self.tracker_config = TrackerConfig.from_dict(config.model, source="config model")
         torch.manual_seed(opt.seed)  # the same initial weights on every rank
-        self.model = (model or build_tracker(self.tracker_config)).to(self.device)
+        self.model = model or build_tracker(self.tracker_config)
+        if model is None and opt.init_checkpoint:
+            report = load_checkpoint(self.model, opt.init_checkpoint)
+            if self.dist.is_main:
+                self.console.print(f"initialised from {opt.init_checkpoint} ({report.kind})")
+        self.model.to(self.device)
         self.ddp_model = self.model
         if (
             self.dist.active
