@@ -77,11 +77,12 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, sources):
     assert not (tmp_path / "run" / "checkpoints" / "epoch_0002.pth").exists()
 
 
-def test_bf16_autocast_on_cpu_trains(tmp_path, sources):
-    config = tiny_config(
-        tmp_path, "train.epochs=1", "train.amp=true", "sampler.kind=random", "sampler.gradient_scaling=false"
-    )
+def test_bf16_autocast_on_cpu_trains_with_candidate_elimination(tmp_path, sources):
+    ce = ["model.ce_loc=[1]", "model.ce_keep_ratio=0.5", "train.ce_start_epoch=0", "train.ce_warm_epoch=0"]
+    amp = ["train.amp=true", "sampler.kind=random", "sampler.gradient_scaling=false"]
+    config = tiny_config(tmp_path, "train.epochs=1", *amp, *ce)
     trainer = Trainer(config, tmp_path / "run", sources=sources)
+    assert trainer._forward_kwargs(4, 0)["ce_keep_rate"] == 0.5
     before = _weights(trainer)
     trainer.fit()
     after = _weights(trainer)

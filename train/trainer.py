@@ -116,9 +116,11 @@ def atomic_save(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def build_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW with OSTrack's two groups: backbone parameters at lr x backbone_lr_multiplier."""
+def build_optimizer(model: torch.nn.Module, config: TrainConfig, extra=()) -> torch.optim.Optimizer:
+    """AdamW with OSTrack's two groups: backbone parameters at lr x backbone_lr_multiplier; `extra`
+    parameters (an objective's own, e.g. distillation projections) go with the head."""
     head = [p for n, p in model.named_parameters() if "backbone" not in n and p.requires_grad]
+    head += [p for p in extra if p.requires_grad]
     backbone = [p for n, p in model.named_parameters() if "backbone" in n and p.requires_grad]
     opt = config.train
     groups = [{"params": head}, {"params": backbone, "lr": opt.lr * opt.backbone_lr_multiplier}]
@@ -182,7 +184,11 @@ class Trainer:
                 f"data.samples_per_epoch {config.data.samples_per_epoch} over {self.dist.world} process(es) "
                 f"gives less than one batch of {opt.batch_size}"
             )
-        self.optimizer = build_optimizer(self.model, config)
+        self.objective_module = self.objective if isinstance(self.objective, torch.nn.Module) else None
+        if self.objective_module is not None:
+            self.objective_module.to(self.device)
+        extra = list(self.objective_module.parameters()) if self.objective_module is not None else []
+        self.optimizer = build_optimizer(self.model, config, extra)
         self.lr_scheduler = torch.optim.lr_scheduler.StepLR(
             self.optimizer, opt.lr_drop_epoch, gamma=opt.lr_decay
         )
@@ -213,7 +219,14 @@ class Trainer:
             "model_config": self.tracker_config.to_dict(),
             "config": self.config.to_dict(),
             "net_type": "OSTrack",
+            "objective": self._objective_state(),
         }
+
+    def _objective_state(self) -> dict:
+        """The objective's trainable parameters only (never a frozen teacher)."""
+        if self.objective_module is None:
+            return {}
+        return {n: p.detach() for n, p in self.objective_module.named_parameters() if p.requires_grad}
 
     def save(self, epochs_done: int) -> Path:
         path = self.checkpoint_dir / f"epoch_{epochs_done:04d}.pth"
@@ -228,6 +241,8 @@ class Trainer:
         try:
             state = torch.load(path, map_location=self.device, weights_only=True)
             self.model.load_state_dict(state["net"])
+            if self.objective_module is not None:
+                self.objective_module.load_state_dict(state["objective"], strict=False)
             self.optimizer.load_state_dict(state["optimizer"])
             self.lr_scheduler.load_state_dict(state["scheduler"])
             self.interval_scheduler.load_state_dict(state["sampler"])
@@ -276,7 +291,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        params = [p for group in self.optimizer.param_groups for p in group["params"]]
         norm = torch.nn.utils.clip_grad_norm_(params, opt.grad_clip if opt.grad_clip > 0 else float("inf"))
         if not self.scaler.is_enabled() and not bool(torch.isfinite(norm)):
             self._diverged("gradient norm", epoch, step)
