@@ -151,6 +151,7 @@ class Trainer:
             torch.set_num_threads(opt.threads)
         self.device = resolve_device(opt.device, self.dist.local_rank)
         self.tracker_config = TrackerConfig.from_dict(config.model, source="config model")
+        sources = sources if sources is not None else [open_source(d) for d in config.data.datasets]
         torch.manual_seed(opt.seed)  # the same initial weights on every rank
         self.model = model or build_tracker(self.tracker_config)
         if model is None and opt.init_checkpoint:
@@ -159,9 +160,8 @@ class Trainer:
                 self.console.print(f"initialised from {opt.init_checkpoint} ({report.kind})")
         self.model.to(self.device)
         self.ddp_model = self.model
-        if (
-            self.dist.active
-        ):  # OSTrack keeps cls_token/pos_embed unused in forward, hence find_unused_parameters
+        if self.dist.active:
+            # OSTrack keeps cls_token and pos_embed, unused in forward: hence find_unused_parameters
             device_ids = [self.device.index] if self.device.type == "cuda" else None
             self.ddp_model = DistributedDataParallel(
                 self.model, device_ids=device_ids, find_unused_parameters=True
@@ -169,7 +169,6 @@ class Trainer:
         self.objective = objective or TrackingObjective(
             BoxLossWeights(config.loss.focal, config.loss.giou, config.loss.l1)
         )
-        sources = sources if sources is not None else [open_source(d) for d in config.data.datasets]
         self.dataset = PairDataset(
             sources,
             config.sampler,
