@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from edgetrack.errors import EdgetrackError
+from models.config import TrackerConfig
 from models.ostrack import OSTrack
 from models.vit import resize_pos_embed_grid
 
@@ -61,11 +62,18 @@ class InertObject:
 
     origin = "?"
 
+    state = None
+
     def __init__(self, *args, **kwargs):
-        self.args, self.kwargs, self.state, self.items = args, kwargs, None, {}
+        self.args, self.kwargs = args, kwargs
 
     def __setstate__(self, state):
         self.state = state
+
+    @property
+    def items(self) -> dict:
+        """Entries a dict or list subclass would have held (pickle's SETITEMS / APPENDS)."""
+        return self.__dict__.setdefault("_items", {})
 
     def __setitem__(self, key, value):
         self.items[key] = value
@@ -143,16 +151,9 @@ def read_checkpoint(path: str | Path) -> tuple[object, list[str]]:
                 f"cannot read checkpoint {path}: {first_line}; restricted load: {exc}"
             ) from exc
         return obj, sorted(set(foreign))
-    except (RuntimeError, OSError, EOFError, ValueError) as exc:
-        raise EdgetrackError(f"cannot read checkpoint {path}: {exc}") from exc
-
-
-def _is_tensor_dict(obj) -> bool:
-    return (
-        isinstance(obj, Mapping)
-        and bool(obj)
-        and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items())
-    )
+    except Exception as exc:  # noqa: BLE001 - torch.load fails on malformed files with many error types
+        reason = f"{type(exc).__name__}: {exc}"
+        raise EdgetrackError(f"cannot read checkpoint {path}: not a torch checkpoint ({reason})") from exc
 
 
 def _module_state(state: dict, prefix: str = "") -> dict[str, torch.Tensor]:
@@ -268,3 +269,27 @@ def load_checkpoint(model: OSTrack, path: str | Path) -> LoadReport:
     load_tracker_state(model, sd, what=str(path))
     kind = "ostrack" if isinstance(obj, Mapping) and "net" in obj else "state-dict"
     return LoadReport(kind, foreign_objects=foreign)
+
+
+def infer_config(sd: Mapping) -> TrackerConfig:
+    """The architecture a full tracker state dict implies (tensor shapes only). Head count and CE
+    settings leave no trace in the weights: num_heads is set to embed_dim // 64 (it changes neither
+    parameters nor MACs) and CE is off."""
+    try:
+        proj = sd["backbone.patch_embed.proj.weight"]
+        dim, patch = int(proj.shape[0]), int(proj.shape[-1])
+        depth = len({k.split(".")[2] for k in sd if k.startswith("backbone.blocks.")})
+        side = {k: round(sd[f"backbone.{k}"].shape[1] ** 0.5) for k in ("pos_embed_z", "pos_embed_x")}
+        return TrackerConfig(
+            embed_dim=dim,
+            depth=depth,
+            num_heads=max(1, dim // 64),
+            mlp_ratio=sd["backbone.blocks.0.mlp.fc1.weight"].shape[0] / dim,
+            patch_size=patch,
+            template_size=side["pos_embed_z"] * patch,
+            search_size=side["pos_embed_x"] * patch,
+            head_channels=int(sd["box_head.conv1_ctr.0.weight"].shape[0]),
+            pretrain_img_size=round((sd["backbone.pos_embed"].shape[1] - 1) ** 0.5) * patch,
+        )
+    except KeyError as exc:
+        raise EdgetrackError(f"cannot infer the architecture: the state dict has no {exc}") from exc

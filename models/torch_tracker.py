@@ -21,25 +21,23 @@ class TorchTracker:
         self.normalizer = normalizer or Normalizer()
         self.window = hann2d(self.config.feat_size)
         self.ce_mask = model.default_ce_mask(1)
-        self.template: torch.Tensor | None = None
+        self.template: np.ndarray | None = None
         self.state: tuple[float, float, float, float] | None = None
         self.last_score = float("nan")
-
-    def _tensor(self, crop: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(self.normalizer(crop))
 
     def init(self, frame: np.ndarray, box_xywh) -> None:
         """Crop the template around the first box."""
         box = check_init_box(box_xywh, frame.shape)
         cfg = self.config
         crop, _ = sample_target(frame, box, cfg.template_factor, cfg.template_size)
-        self.template = self._tensor(crop)
+        self.template = self.normalizer(crop)
         self.state = tuple(float(v) for v in box)
 
     @torch.no_grad()
-    def infer(self, search: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Run the network on one normalised search crop: score, size, offset maps as numpy."""
-        out = self.model(self.template, search, self.ce_mask)
+    def infer(self, search: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run the network on the template and one normalised search crop (1x3xSxS float32):
+        score, size and offset maps as numpy. The only step that differs from the runtime's loop."""
+        out = self.model(torch.from_numpy(self.template), torch.from_numpy(search), self.ce_mask)
         return out["score_map"].numpy(), out["size_map"].numpy(), out["offset_map"].numpy()
 
     def track(self, frame: np.ndarray) -> tuple[float, float, float, float]:
@@ -49,7 +47,7 @@ class TorchTracker:
         cfg = self.config
         height, width = frame.shape[:2]
         crop, resize_factor = sample_target(frame, self.state, cfg.search_factor, cfg.search_size)
-        score, size, offset = self.infer(self._tensor(crop))
+        score, size, offset = self.infer(self.normalizer(crop))
         box_crop, self.last_score = decode_peak(score, size, offset, self.window)
         box = map_box_back(box_crop, self.state, cfg.search_size, resize_factor)
         self.state = clip_box(box, height, width, margin=10)

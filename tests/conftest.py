@@ -27,3 +27,15 @@ def vittrack_onnx() -> Path:
 @pytest.fixture
 def otb_crossing() -> Path:
     return need_shared("sequences/OTB/Crossing")
+
+
+@pytest.fixture
+def single_torch_thread():
+    """Run a torch test on one thread: on a shared 2-core runner (pytest -n 2) more threads only
+    oversubscribe the cores and make small models many times slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

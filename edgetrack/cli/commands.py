@@ -2,8 +2,10 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.info import info
 from edgetrack.cli.train import train_command
 
+app.command()(info)
 app.command(name="train")(train_command)
 
 

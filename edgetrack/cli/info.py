@@ -1,0 +1,196 @@
+"""`edgetrack info`: what a tracker is — parameters, MACs, input sizes, candidate-elimination settings.
+
+Checkpoints (.pth, .tar, ...) and architecture files (.json, .yaml) are counted in torch, imported
+inside the command. ONNX (.onnx) and OpenVINO IR (.xml) files are read without torch.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from edgetrack.errors import EdgetrackError
+
+ARCH_SUFFIXES = (".json", ".yaml", ".yml")
+METADATA_KEY = "edgetrack"
+
+
+def _millions(n: int) -> str:
+    return f"{n / 1e6:.3f} M ({n:,})"
+
+
+def _giga(n: int) -> str:
+    return f"{n / 1e9:.3f} G ({n:,})"
+
+
+def _sibling_arch(path: Path) -> Path | None:
+    """`name.json` / `name.yaml` beside `name.pth.tar` / `name.pth`."""
+    stem = path.name.split(".")[0]
+    for suffix in ARCH_SUFFIXES:
+        candidate = path.with_name(stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _config_rows(cfg) -> list[tuple[str, str]]:
+    n, nz = cfg.feat_size, cfg.template_feat_size
+    rows = [
+        ("architecture", f"ViT {cfg.embed_dim} dims x {cfg.depth} blocks, {cfg.num_heads} heads, "
+                         f"MLP x{cfg.mlp_ratio:g}, patch {cfg.patch_size}"),
+        ("template input", f"1x3x{cfg.template_size}x{cfg.template_size} ({nz}x{nz} tokens), "
+                           f"crop factor {cfg.template_factor:g}"),
+        ("search input", f"1x3x{cfg.search_size}x{cfg.search_size} ({n}x{n} tokens), "
+                         f"crop factor {cfg.search_factor:g}"),
+        ("head", f"{cfg.head} ({cfg.head_channels} channels), maps 1x1x{n}x{n}, 1x2x{n}x{n}, 1x2x{n}x{n}"),
+    ]  # fmt: skip
+    if cfg.ce_enabled:
+        counts = cfg.search_token_counts()
+        stages = " -> ".join(str(c) for c in [n * n] + [counts[i] for i in cfg.ce_loc])
+        ratios = ", ".join(f"{r:g}" for r in cfg.keep_ratios)
+        ce = f"blocks {list(cfg.ce_loc)}, keep {ratios}, search tokens {stages}"
+        ce += f", scored by {cfg.ce_template_range}"
+        rows.append(("candidate elimination", ce))
+    else:
+        rows.append(("candidate elimination", "off"))
+    return rows
+
+
+def _torch_rows(path: Path, arch_config: Path | None) -> list[tuple[str, str]]:
+    """Build the model in torch and count it; load the checkpoint's weights when one is given."""
+    from models.checkpoint import (
+        find_state_dict,
+        infer_config,
+        is_vit_backbone,
+        load_checkpoint,
+        read_checkpoint,
+    )
+    from models.complexity import count_complexity
+    from models.config import TrackerConfig
+    from models.ostrack import build_tracker
+
+    rows: list[tuple[str, str]] = []
+    is_arch_file = path.suffix.lower() in ARCH_SUFFIXES
+    arch = arch_config or (path if is_arch_file else _sibling_arch(path))
+    if arch is not None:
+        cfg = TrackerConfig.load(arch)
+        rows.append(("architecture from", str(arch)))
+    else:
+        sd = find_state_dict(read_checkpoint(path)[0])
+        if is_vit_backbone(sd):
+            raise EdgetrackError(f"{path} holds a ViT backbone only: give the tracker with --arch-config")
+        cfg = infer_config(sd)
+        rows.append(("architecture from", "tensor shapes (CE settings unknown: counted without CE; "
+                                          "give --arch-config for them)"))  # fmt: skip
+    model = build_tracker(cfg)
+    if not is_arch_file:
+        report = load_checkpoint(model, path)
+        ignored = f", {len(report.ignored)} keys ignored" if report.ignored else ""
+        rows.append(("checkpoint", report.kind + ignored))
+        if report.foreign_objects:
+            rows.append(("pickled objects (not run)", ", ".join(report.foreign_objects[:6])))
+    counted = count_complexity(model)
+    head = sum(p.numel() for p in model.box_head.parameters())
+    rows.append(("parameters", f"{_millions(counted.params)}; head {head / 1e6:.3f} M"))
+    rows.append(("MACs", _giga(counted.macs) + (" with CE" if cfg.ce_enabled else "")))
+    if cfg.ce_enabled:
+        rows.append(("MACs without CE", _giga(count_complexity(model, with_ce=False).macs)))
+    linear_only = counted.macs - counted.macs_by_part.get("attention products", 0)
+    rows.append(("MACs without q@k, attn@v", _giga(linear_only) + " (as thop counts: papers' figures)"))
+    parts = ", ".join(f"{k} {v / 1e9:.3f} G" for k, v in counted.macs_by_part.items())
+    rows.append(("MACs by part", parts))
+    return rows + _config_rows(cfg)
+
+
+def _metadata_rows(text: str | None) -> list[tuple[str, str]]:
+    if not text:
+        return [("edgetrack metadata", "none")]
+    try:
+        meta = json.loads(text)
+    except ValueError:
+        return [("edgetrack metadata", f"unreadable: {text[:80]!r}")]
+    if not isinstance(meta, dict):
+        return [("edgetrack metadata", str(meta))]
+    return [(f"meta: {k}", json.dumps(v) if not isinstance(v, str) else v) for k, v in meta.items()]
+
+
+def _onnx_rows(path: Path) -> list[tuple[str, str]]:
+    """Inputs, outputs and metadata via onnxruntime; parameters from initializers if `onnx` is there."""
+    import onnxruntime as ort
+
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises several private exception types
+        raise EdgetrackError(f"cannot read ONNX model {path}: {exc}") from exc
+    rows = [(f"input {i.name}", "x".join(str(d) for d in i.shape)) for i in session.get_inputs()]
+    rows += [(f"output {o.name}", "x".join(str(d) for d in o.shape)) for o in session.get_outputs()]
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        rows.append(("parameters", "not counted (the onnx package is not installed)"))
+    else:
+        graph = onnx.load(str(path)).graph
+        count = sum(numpy_helper.to_array(t).size for t in graph.initializer)
+        rows.append(("parameters", _millions(int(count)) + " (initializer elements)"))
+    rows.append(("MACs", "not counted for ONNX (see the metadata, or `edgetrack info` on the checkpoint)"))
+    meta = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+    return rows + _metadata_rows(meta)
+
+
+def _openvino_rows(path: Path) -> list[tuple[str, str]]:
+    """Inputs, outputs, constant elements and metadata of an OpenVINO IR."""
+    import openvino as ov
+
+    try:
+        model = ov.Core().read_model(str(path))
+    except Exception as exc:  # noqa: BLE001 - openvino raises RuntimeError subclasses and others
+        raise EdgetrackError(f"cannot read OpenVINO model {path}: {exc}") from exc
+    rows = [(f"input {p.get_any_name()}", p.get_partial_shape().to_string()) for p in model.inputs]
+    rows += [(f"output {p.get_any_name()}", p.get_partial_shape().to_string()) for p in model.outputs]
+    count = 0
+    for op in model.get_ops():
+        if op.get_type_name() == "Constant" and op.get_output_element_type(0).is_real():
+            shape = list(op.get_output_shape(0))
+            size = 1
+            for dim in shape:
+                size *= dim
+            count += size
+    rows.append(("parameters", _millions(count) + " (floating-point constants)"))
+    rows.append(("MACs", "not counted for OpenVINO IR (see the metadata)"))
+    meta = None
+    if model.has_rt_info(["framework", METADATA_KEY]):
+        meta = model.get_rt_info(["framework", METADATA_KEY]).astype(str)
+    elif model.has_rt_info([METADATA_KEY]):
+        meta = model.get_rt_info([METADATA_KEY]).astype(str)
+    return rows + _metadata_rows(meta)
+
+
+def info(
+    model: Path = typer.Argument(
+        ..., help="Checkpoint (.pth/.tar), architecture (.json/.yaml), .onnx or .xml."
+    ),
+    arch_config: Path | None = typer.Option(
+        None, "--arch-config", help="Architecture JSON/YAML for a checkpoint (default: NAME.json beside it)."
+    ),
+) -> None:
+    """Parameters, MACs, input sizes and candidate-elimination settings of a tracker."""
+    if not model.exists():
+        raise EdgetrackError(f"{model} does not exist")
+    suffix = model.suffix.lower()
+    if suffix == ".onnx":
+        rows = _onnx_rows(model)
+    elif suffix == ".xml":
+        rows = _openvino_rows(model)
+    else:
+        rows = _torch_rows(model, arch_config)
+    table = Table(title=f"edgetrack info: {model.name}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for field, value in rows:
+        table.add_row(field, value)
+    Console(width=max(120, Console().width)).print(table)
