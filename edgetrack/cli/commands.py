@@ -3,9 +3,11 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.info import info
+from edgetrack.cli.synth import synth
 from edgetrack.cli.train import train_command
 
 app.command()(info)
+app.command()(synth)
 app.command(name="train")(train_command)
 
 
