@@ -69,12 +69,17 @@ class Normalizer:
 
     def __init__(self, mean=IMAGENET_MEAN, std=IMAGENET_STD, scale: float = 255.0, bgr: bool = False):
         std = np.asarray(std, dtype=np.float32)
-        # (x/scale - mean)/std == x*a + b: one multiply-add per pixel.
-        self._a = (1.0 / (scale * std)).astype(np.float32)
-        self._b = (-np.asarray(mean, dtype=np.float32) / std).astype(np.float32)
+        # (x/scale - mean)/std == x*a + b: one multiply-add per pixel, per channel (3x1x1 broadcast).
+        self._a = (1.0 / (scale * std)).astype(np.float32).reshape(3, 1, 1)
+        self._b = (-np.asarray(mean, dtype=np.float32) / std).astype(np.float32).reshape(3, 1, 1)
         self._bgr = bgr
 
-    def __call__(self, crop_rgb: np.ndarray) -> np.ndarray:
+    def __call__(self, crop_rgb: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Normalise into `out` (a 1x3xHxW float32 buffer, reused across calls) or a new array."""
         crop = crop_rgb[..., ::-1] if self._bgr else crop_rgb
-        out = crop.astype(np.float32) * self._a + self._b
-        return np.ascontiguousarray(out.transpose(2, 0, 1)[None])
+        chw = crop.transpose(2, 0, 1)  # a uint8 view: the float pass writes planar order directly
+        if out is None:
+            out = np.empty((1,) + chw.shape, dtype=np.float32)
+        np.multiply(chw, self._a, out=out[0])
+        np.add(out[0], self._b, out=out[0])
+        return out

@@ -2,12 +2,16 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.eval import eval_command
 from edgetrack.cli.info import info
 from edgetrack.cli.synth import synth
+from edgetrack.cli.track import track
 from edgetrack.cli.train import train_command
 
+app.command(name="eval")(eval_command)
 app.command()(info)
 app.command()(synth)
+app.command()(track)
 app.command(name="train")(train_command)
 
 

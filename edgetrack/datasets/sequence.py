@@ -17,7 +17,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 class Sequence:
     """One sequence. `gt` is (N, 4) x,y,w,h with NaN rows where unknown; `absent` flags frames
     where the target is not visible (full occlusion, out of view). A test split may carry only the
-    first box: then `gt` has one row."""
+    first box: then `gt` has one row. `cover` is GOT-10k's per-frame visible ratio level (0..8);
+    `attributes` maps a challenge name to a bool; `meta` holds anything else (class, resolution)."""
 
     name: str
     frames: list[Path]
@@ -25,6 +26,8 @@ class Sequence:
     absent: np.ndarray | None = None
     attributes: dict = field(default_factory=dict)
     dataset: str = "custom"
+    cover: np.ndarray | None = None
+    meta: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -36,6 +39,15 @@ class Sequence:
         if not np.all(np.isfinite(box)):
             raise EdgetrackError(f"sequence {self.name}: the first ground-truth box is not valid: {box}")
         return tuple(float(v) for v in box)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame `index` as RGB uint8 (EdgetrackError naming the file if it cannot be decoded)."""
+        return read_rgb(self.frames[index])
+
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the first frame."""
+        height, width = self.frame(0).shape[:2]
+        return width, height
 
     @property
     def visible(self) -> np.ndarray:

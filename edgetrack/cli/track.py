@@ -1,0 +1,168 @@
+"""`edgetrack track`: follow one object through a video, image folder, sequence, camera or stream."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from edgetrack.errors import EdgetrackError
+
+log = logging.getLogger("edgetrack")
+WINDOW = "edgetrack"
+
+
+def track(
+    source: str = typer.Argument(
+        ..., help="Video file, image folder or glob, benchmark sequence folder, camera index (0) or URL."
+    ),
+    model: Path = typer.Option(..., "--model", "-m", help="Tracker model: .onnx or OpenVINO .xml."),
+    init: str | None = typer.Option(
+        None,
+        "--init",
+        help="Init box x,y,w,h in first-frame pixels; default: a sequence's first ground truth.",
+    ),
+    backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
+    threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
+    precision: str = typer.Option(
+        "f32", "--precision", help="f32, or bf16/f16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+    ),
+    save_txt: Path | None = typer.Option(None, "--save-txt", help="Write x,y,w,h,score per frame here."),
+    save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
+    show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
+    max_frames: int | None = typer.Option(None, "--max-frames", min=1, help="Stop after N frames."),
+) -> None:
+    """Track one object and report per-stage latency and FPS."""
+    import cv2
+    import numpy as np
+
+    from edgetrack.boxes import parse_box
+    from edgetrack.metrics import success_auc
+    from edgetrack.runtime.profiling import LatencyStats
+    from edgetrack.runtime.sources import open_source
+    from edgetrack.runtime.tracker import Tracker
+    from edgetrack.runtime.writers import AnnotatedVideoWriter, BoxTextWriter
+
+    console = Console(stderr=True)
+    _log_warnings_to(console)
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
+
+    init_box = parse_box(init) if init is not None else None
+    with ExitStack() as stack:
+        frames_source = stack.enter_context(open_source(source))
+        init_box = init_box or frames_source.init_box
+        if init_box is None:
+            raise EdgetrackError(f"{source} has no ground truth: give the object's box with --init x,y,w,h")
+        tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
+        frames = iter(frames_source)
+        first = next(frames, None)
+        if first is None:
+            raise EdgetrackError(f"{source}: no frame could be read")
+        tracker.init(first.rgb, init_box)
+        txt = stack.enter_context(BoxTextWriter(save_txt)) if save_txt else None
+        video = AnnotatedVideoWriter(save_video, frames_source.fps) if save_video else None
+        if video:
+            stack.enter_context(video)
+        if show and _window_opens(cv2):
+            stack.callback(cv2.destroyAllWindows)
+        else:
+            show = False
+        stats = LatencyStats()
+        # boxes per source frame from the first one; a skipped frame repeats the last box (score 0)
+        boxes: list[tuple] = []
+        last_row, next_index = None, first.index
+        total = min((n for n in (frames_source.length, max_frames) if n), default=None)
+        status = stack.enter_context(console.status("", spinner="dots"))
+        for count, frame in enumerate(_with_first(first, frames), 1):
+            if frame is first:
+                box, score = tuple(init_box), 1.0
+            else:
+                result = tracker.track(frame.rgb)
+                stats.add(frame.decode_ms, result.timings)
+                box, score = result.box, result.score
+            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index) if last_row else []
+            for row in [*skipped, (*box, score)]:
+                if txt:
+                    txt.write(row[:4], row[4])
+                if frames_source.gt is not None:
+                    boxes.append(row[:4])
+            last_row, next_index = (*box, score), frame.index + 1
+            if video:
+                video.write(frame.rgb, box, score)
+            status.update(_status_line(count, total, stats, score, frames_source.dropped))
+            if (show and _show_frame(cv2, frame.rgb, box)) or count == max_frames:
+                break
+    summary = f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}"
+    console.print(summary, soft_wrap=True, highlight=False)
+    gt = frames_source.gt[first.index : first.index + len(boxes)] if frames_source.gt is not None else []
+    if len(gt) == len(boxes) > 1:
+        auc = success_auc(np.asarray(boxes), gt)
+        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
+    Console().print(stats.table(title=f"edgetrack track · {tracker.backend.name}"))
+    for path in (save_txt, save_video):
+        if path:
+            console.print(f"wrote {path}")
+
+
+def _with_first(first, frames):
+    yield first
+    yield from frames
+
+
+def _status_line(count: int, total: int | None, stats, score: float, dropped: int) -> str:
+    of_total = f"/{total}" if total else ""
+    fps = f"{stats.fps_end_to_end():6.1f}" if stats.frames else "   -  "
+    dropped_text = f" · dropped {dropped}" if dropped else ""
+    return f"frame {count}{of_total} · {fps} FPS (no decode) · score {score:.2f}{dropped_text}"
+
+
+def _window_opens(cv2) -> bool:
+    """True if a window can be shown; else warn once (headless machine, or OpenCV without GUI)."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        log.warning("--show ignored: no display (DISPLAY is not set)")
+        return False
+    try:
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+    except cv2.error:
+        log.warning("--show ignored: this OpenCV build has no GUI (opencv-python-headless)")
+        return False
+    return True
+
+
+def _show_frame(cv2, frame_rgb, box) -> bool:
+    """Draw and show one frame; True when the user pressed q or Esc."""
+    bgr = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR)
+    x, y, w, h = (int(round(v)) for v in box)
+    cv2.rectangle(bgr, (x, y), (x + w, y + h), (0, 255, 0), 2)
+    cv2.imshow(WINDOW, bgr)
+    return cv2.waitKey(1) & 0xFF in (ord("q"), 27)
+
+
+class RichWarnings(logging.Handler):
+    """Prints log records as one yellow `warning:` line each on a rich console."""
+
+    def __init__(self, console: Console):
+        super().__init__(logging.WARNING)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.console.print(f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True)
+
+
+def _log_warnings_to(console: Console) -> None:
+    """Route the runtime's warnings (skipped frames, reconnects, --show) to `console`."""
+    for handler in [h for h in log.handlers if isinstance(h, RichWarnings)]:
+        log.removeHandler(handler)
+    log.addHandler(RichWarnings(console))
+    log.propagate = False

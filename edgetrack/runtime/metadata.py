@@ -1,0 +1,158 @@
+"""The model contract: what a tracker model takes and gives, and the settings stored beside it.
+
+A model takes `template` 1x3xTxT and `search` 1x3xSxS and gives `score` 1x1xNxN, `size` 1x2xNxN and
+`offset` 1x2xNxN (OSTrack's CENTER head). edgetrack's exports store a `ModelSpec` as JSON under the
+metadata key `edgetrack` (an ONNX metadata_props entry, an OpenVINO rt_info entry). A model without it
+(a third-party export) gets the OSTrack defaults and sizes read from its input and output shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+
+from edgetrack.errors import EdgetrackError
+from edgetrack.preprocess import IMAGENET_MEAN, IMAGENET_STD
+
+METADATA_KEY = "edgetrack"
+INPUT_NAMES = ("template", "search")
+OUTPUT_NAMES = ("score", "size", "offset")
+COLORS = ("RGB", "BGR")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Crop sizes and factors, normalisation and colour order of one tracker model."""
+
+    template_size: int
+    search_size: int
+    feat_size: int
+    template_factor: float = 2.0
+    search_factor: float = 4.0
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    scale: float = 255.0
+    color: str = "RGB"
+    arch: dict | None = None
+    source_sha256: str | None = None
+    precision: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("template_size", "search_size", "feat_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise EdgetrackError(f"model metadata: {name} must be a positive integer, got {value!r}")
+        for name in ("template_factor", "search_factor", "scale"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise EdgetrackError(f"model metadata: {name} must be a positive number, got {value!r}")
+        for name in ("mean", "std"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, (tuple, list))
+                or len(value) != 3
+                or not all(isinstance(v, (int, float)) for v in value)
+            ):
+                raise EdgetrackError(f"model metadata: {name} must be three numbers, got {value!r}")
+        if any(v <= 0 for v in self.std):
+            raise EdgetrackError(f"model metadata: std must be positive, got {self.std!r}")
+        if self.color not in COLORS:
+            raise EdgetrackError(f"model metadata: color must be RGB or BGR, got {self.color!r}")
+
+    def to_json(self) -> str:
+        """The JSON object stored under the `edgetrack` metadata key (unset optional fields left out)."""
+        data = asdict(self)
+        data["mean"], data["std"] = list(self.mean), list(self.std)
+        return json.dumps({k: v for k, v in data.items() if v is not None}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelSpec:
+        """Parse the metadata JSON; unknown keys are ignored, bad values raise EdgetrackError."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise EdgetrackError(f"model metadata '{METADATA_KEY}' is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise EdgetrackError(f"model metadata '{METADATA_KEY}' must be a JSON object")
+        known = {f.name for f in fields(cls)}
+        missing = {"template_size", "search_size", "feat_size"} - data.keys()
+        if missing:
+            raise EdgetrackError(f"model metadata '{METADATA_KEY}' lacks {', '.join(sorted(missing))}")
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for name in ("mean", "std"):
+            if name in kwargs:
+                kwargs[name] = tuple(kwargs[name]) if isinstance(kwargs[name], list) else kwargs[name]
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class ModelIO:
+    """Which graph inputs and outputs play which role: names of template, search, score, size, offset."""
+
+    template: str
+    search: str
+    score: str
+    size: str
+    offset: str
+
+
+def _square_side(shape, channels: int, what: str, name: str) -> int:
+    """N of a 1 x channels x N x N shape, or an EdgetrackError saying how the shape differs."""
+    dims = list(shape)
+    ok = (
+        len(dims) == 4
+        and all(isinstance(d, int) and d > 0 for d in dims)
+        and dims[0] == 1
+        and dims[1] == channels
+        and dims[2] == dims[3]
+    )
+    if not ok:
+        raise EdgetrackError(
+            f"model {what} '{name}' has shape {dims}; the contract wants 1x{channels}xNxN with fixed sizes"
+        )
+    return dims[2]
+
+
+def resolve_contract(inputs: dict, outputs: list, metadata: str | None) -> tuple[ModelSpec, ModelIO]:
+    """Check a model's I/O against the contract and return its spec and name bindings.
+
+    inputs: {name: shape}; outputs: [(name, shape)] in graph order; metadata: the `edgetrack` JSON or None.
+    Outputs are taken by name (score, size, offset) when all three are present, else by order.
+    """
+    missing = [n for n in INPUT_NAMES if n not in inputs]
+    if missing or len(inputs) != 2:
+        raise EdgetrackError(
+            f"model inputs are {sorted(inputs)}; the contract wants exactly 'template' and 'search'"
+        )
+    template_size = _square_side(inputs["template"], 3, "input", "template")
+    search_size = _square_side(inputs["search"], 3, "input", "search")
+    if len(outputs) != 3:
+        raise EdgetrackError(
+            f"model has {len(outputs)} outputs {[n for n, _ in outputs]}; "
+            "the contract wants 3: score, size, offset"
+        )
+    by_name = dict(outputs)
+    if all(n in by_name for n in OUTPUT_NAMES):
+        ordered = [(n, by_name[n]) for n in OUTPUT_NAMES]
+    else:
+        ordered = list(outputs)
+    sides = [
+        _square_side(shape, channels, "output", f"{role} ({name})")
+        for (name, shape), role, channels in zip(ordered, OUTPUT_NAMES, (1, 2, 2), strict=True)
+    ]
+    if len(set(sides)) != 1:
+        raise EdgetrackError(f"model outputs have different map sizes {sides}; they must share one NxN grid")
+    feat_size = sides[0]
+    if metadata is None:
+        spec = ModelSpec(template_size=template_size, search_size=search_size, feat_size=feat_size)
+    else:
+        spec = ModelSpec.from_json(metadata)
+        found = (template_size, search_size, feat_size)
+        stored = (spec.template_size, spec.search_size, spec.feat_size)
+        if found != stored:
+            raise EdgetrackError(
+                f"model metadata says template/search/feature sizes {stored} but the graph has {found}"
+            )
+    io = ModelIO("template", "search", *(name for name, _ in ordered))
+    return spec, io

@@ -1,0 +1,94 @@
+"""Output files written atomically: into a temporary file beside the target, moved onto it only when
+the run ends well. An interrupted or failed run leaves neither a half file nor the temporary."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edgetrack.errors import EdgetrackError
+
+BOX_COLOR_RGB = (0, 255, 0)
+
+
+class AtomicOutput:
+    """A temporary file in the target's folder; `commit()` moves it onto the target, `discard()` drops it.
+
+    As a context manager it commits on a clean exit and discards on any exception.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise EdgetrackError(f"cannot write {self.path}: folder {self.path.parent} does not exist")
+        hidden = f".{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp{self.path.suffix}"
+        self.tmp_path = self.path.parent / hidden
+
+    def _close(self) -> None:
+        """Flush and close the temporary file (subclasses)."""
+
+    def commit(self) -> None:
+        self._close()
+        if not self.tmp_path.exists():
+            raise EdgetrackError(f"nothing was written to {self.path}")
+        os.replace(self.tmp_path, self.path)
+
+    def discard(self) -> None:
+        self._close()
+        self.tmp_path.unlink(missing_ok=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+class BoxTextWriter(AtomicOutput):
+    """One line per frame: x,y,w,h,score."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(path)
+        self._file = open(self.tmp_path, "x", encoding="utf-8")  # noqa: SIM115 (closed in _close)
+
+    def write(self, box, score: float) -> None:
+        x, y, w, h = box
+        self._file.write(f"{x:.2f},{y:.2f},{w:.2f},{h:.2f},{score:.4f}\n")
+
+    def _close(self) -> None:
+        self._file.close()
+
+
+class AnnotatedVideoWriter(AtomicOutput):
+    """An mp4v video of the frames with the box and score drawn; opened at the first frame's size."""
+
+    def __init__(self, path: Path | str, fps: float = 30.0):
+        super().__init__(path)
+        self.fps = fps
+        self._writer: cv2.VideoWriter | None = None
+
+    def write(self, frame_rgb: np.ndarray, box, score: float) -> None:
+        if self._writer is None:
+            height, width = frame_rgb.shape[:2]
+            fourcc = cv2.VideoWriter_fourcc(*"mp4v")
+            self._writer = cv2.VideoWriter(str(self.tmp_path), fourcc, self.fps, (width, height))
+            if not self._writer.isOpened():
+                raise EdgetrackError(f"cannot write video {self.path}: OpenCV has no mp4v writer here")
+        bgr = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR)
+        x, y, w, h = (int(round(v)) for v in box)
+        color_bgr = BOX_COLOR_RGB[::-1]
+        cv2.rectangle(bgr, (x, y), (x + w, y + h), color_bgr, 2)
+        cv2.putText(bgr, f"{score:.2f}", (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, color_bgr, 1)
+        self._writer.write(bgr)
+
+    def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None

@@ -1,0 +1,34 @@
+"""Latency statistics and the auto backend choice."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+from runtime_models import pooled_score_model
+
+from edgetrack.runtime import backends
+from edgetrack.runtime.profiling import LatencyStats
+
+
+def test_stats_per_stage_and_fps():
+    stats = LatencyStats()
+    for k in range(1, 11):  # inference 1..10 ms, pre 1 ms, post 0.5 ms, decode 3 ms
+        stats.add(3.0, {"preprocess": 1.0, "inference": float(k), "postprocess": 0.5})
+    assert stats.frames == 10
+    mean, p50, p90 = stats.summary("inference")
+    assert (mean, p50) == (5.5, 5.5) and p90 == pytest.approx(9.1)
+    assert stats.summary("decode") == (3.0, 3.0, 3.0)
+    assert stats.fps_end_to_end() == pytest.approx(1000 / 7.0)  # decode excluded
+    assert stats.fps_model() == pytest.approx(1000 / 5.5)
+    console = Console(width=100, record=True)
+    console.print(stats.table())
+    text = console.export_text()
+    for word in ("decode", "preprocess", "inference", "postprocess", "end-to-end", "142.9", "181.8"):
+        assert word in text
+
+
+@pytest.mark.parametrize("faster", ["onnxruntime", "openvino"])
+def test_auto_keeps_the_faster_backend(tmp_path, monkeypatch, faster):
+    path = pooled_score_model(tmp_path / "m.onnx")
+    monkeypatch.setattr(backends, "median_latency_ms", lambda b: 1.0 if b.name == faster else 2.0)
+    assert backends.open_backend(path, "auto").name == faster
