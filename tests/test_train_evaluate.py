@@ -11,7 +11,7 @@ from train.trainer import Trainer
 
 def test_initial_box_baseline_by_hand():
     static = Sequence("s", [None] * 4, np.tile([10.0, 10.0, 20.0, 20.0], (4, 1)))
-    moved = Sequence("m", [None] * 2, np.array([[0.0, 0.0, 10.0, 10.0], [100.0, 0.0, 10.0, 10.0]]))
+    moved = Sequence("m", [None] * 2, np.array([[5.0, 5.0, 10.0, 10.0], [100.0, 5.0, 10.0, 10.0]]))
     # static: IoU 1 on every frame passes 20 of 21 thresholds; moved: frame 0 passes 20, frame 1 none
     assert initial_box_auc([static, moved]) == pytest.approx((20 / 21 + 10 / 21) / 2)
 

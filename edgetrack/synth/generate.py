@@ -23,14 +23,15 @@ def synthetic_sequence(rng: np.random.Generator, frames: int, width: int = 320, 
         rng.integers(0, 256, (4, 4, 3), dtype=np.uint8), (64, 64), interpolation=cv2.INTER_NEAREST
     )
     w, h = rng.uniform(0.08, 0.2) * width, rng.uniform(0.1, 0.25) * height
-    x, y = rng.uniform(0, width - w), rng.uniform(0, height - h)
+    x, y = rng.uniform(1, width - w - 1), rng.uniform(1, height - h - 1)
     vx, vy = rng.normal(0, 2, 2)
     images, boxes = [], []
     for _ in range(frames):
         vx, vy = 0.9 * vx + rng.normal(0, 0.8), 0.9 * vy + rng.normal(0, 0.8)
         scale = float(np.exp(rng.normal(0, 0.01)))
         w, h = np.clip(w * scale, 12, width / 3), np.clip(h * scale, 12, height / 3)
-        x, y = float(np.clip(x + vx, 0, width - w)), float(np.clip(y + vy, 0, height - h))
+        # keep x, y >= 1: the OTB toolkit counts a ground-truth row with a zero coordinate as invalid
+        x, y = float(np.clip(x + vx, 1, width - w - 1)), float(np.clip(y + vy, 1, height - h - 1))
         xi, yi, wi, hi = int(x), int(y), int(w), int(h)
         image = background.copy()
         image[yi : yi + hi, xi : xi + wi] = cv2.resize(texture, (wi, hi), interpolation=cv2.INTER_NEAREST)
@@ -44,8 +45,8 @@ def write_got10k(
     root: Path | str, split: str, count: int, frames: int, seed: int, progress=iter
 ) -> list[Path]:
     """Write `count` sequences to ROOT/SPLIT/GOT-10k_<Split>_NNNNNN/ (%08d.jpg, groundtruth.txt,
-    absence.label) and ROOT/SPLIT/list.txt. Each sequence is written to a hidden folder, then renamed.
-    `progress` wraps the loop over sequences (e.g. rich.progress.track)."""
+    absence.label, cover.label) and ROOT/SPLIT/list.txt. Each sequence is written to a hidden folder,
+    then renamed. `progress` wraps the loop over sequences (e.g. rich.progress.track)."""
     rng = np.random.default_rng(seed)
     split_dir = Path(root) / split
     split_dir.mkdir(parents=True, exist_ok=True)
@@ -59,6 +60,7 @@ def write_got10k(
             cv2.imwrite(str(tmp / f"{j + 1:08d}.jpg"), image[..., ::-1])
         np.savetxt(tmp / "groundtruth.txt", boxes, fmt="%.4f", delimiter=",")
         (tmp / "absence.label").write_text("0\n" * frames)
+        (tmp / "cover.label").write_text("8\n" * frames)  # GOT-10k's scale: 8 = fully visible
         os.replace(tmp, split_dir / name)
         names.append(name)
     (split_dir / "list.txt").write_text("\n".join(names) + "\n")
