@@ -8,13 +8,15 @@ from edgetrack.cli.export import export
 from edgetrack.cli.info import info
 from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
+from edgetrack.cli.train import train_command
 
 app.command()(bench)
+app.command(name="eval")(eval_command)
 app.command()(export)
 app.command()(info)
 app.command()(synth)
-app.command(name="eval")(eval_command)
 app.command()(track)
+app.command(name="train")(train_command)
 
 
 @app.command()

@@ -37,8 +37,12 @@ def write_sequence(seq: SyntheticSequence, folder: Path, fmt: str) -> None:
     write_atomic(folder / "groundtruth.txt", _box_lines(seq.boxes))
 
 
-def write_dataset(out: Path, fmt: str, sequences: int, frames: int, seed: int, size=(320, 240)) -> list[str]:
-    """Write `sequences` sequences (seeds seed, seed+1, ...) under `out`; returns their names."""
+def write_dataset(
+    out: Path, fmt: str, sequences: int, frames: int, seed: int, size=(320, 240), split: str = "val"
+) -> list[str]:
+    """Write `sequences` sequences (seeds seed, seed+1, ...) under `out`; returns their names.
+
+    GOT-10k sequences go to the `split` folder (train or val) with its list.txt."""
     names = []
     with Progress() as progress:
         task = progress.add_task(f"synth {fmt}", total=sequences)
@@ -46,14 +50,14 @@ def write_dataset(out: Path, fmt: str, sequences: int, frames: int, seed: int, s
             seq = SyntheticSequence(seed + k, frames, size)
             if fmt == "got10k":
                 name = f"Synth_{k + 1:06d}"
-                write_sequence(seq, out / "val" / name, fmt)
+                write_sequence(seq, out / split / name, fmt)
             else:
                 name = f"synth-{k + 1}"
                 write_sequence(seq, out / "synth" / name, fmt)
             names.append(name)
             progress.advance(task)
     if fmt == "got10k":
-        write_atomic(out / "val" / "list.txt", "".join(n + "\n" for n in names))
+        write_atomic(out / split / "list.txt", "".join(n + "\n" for n in names))
     else:
         write_atomic(out / "testing_set.txt", "".join(n + "\n" for n in names))
     return names
