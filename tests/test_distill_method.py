@@ -137,7 +137,7 @@ def test_student_ce_follows_the_teacher_stage_by_stage():
     s_cfg = TrackerConfig.from_dict(s_dict)
     t_counts, s_counts = t_cfg.search_token_counts(), s_cfg.search_token_counts()
     assert [t_counts[s[-1]] for s in stages] == s_counts == [16, 12, 9, 7]
-    assert student_model_dict(t_cfg, {"depth": 4}, stages, "off")["ce_loc"] == []
+    assert student_model_dict(t_cfg, {"depth": 4}, stages, "none")["ce_loc"] == []
     with pytest.raises(EdgetrackError, match="more than once"):  # two CE blocks in one 1-block stage
         student_model_dict(t_cfg, {"depth": 2}, divide_stages(12, 2), "stages")
 
@@ -167,3 +167,18 @@ def test_distill_config_defaults_match_the_paper():
         0.2,
     )
     assert d.init_block == "last"
+
+
+def test_a_draw_always_runs_at_least_one_student_stage():
+    from train.distill import CompressTrackerObjective
+
+    teacher, student, _, _ = _pair(teacher_depth=4, student_depth=2, n_stages=2)
+    objective = CompressTrackerObjective(teacher, student.config, DistillConfig(stages=2, p_init=0.0), None)
+    torch.manual_seed(0)
+    plans = [tuple(objective.draw_plan()) for _ in range(200)]
+    assert set(plans) == {(True, False), (False, True)}  # p = 0: exactly one stage, either one
+    objective.probability = 1.0
+    assert objective.draw_plan() == [True, True]
+    objective.probability = 0.5
+    counts = torch.tensor([objective.draw_plan() for _ in range(2000)], dtype=torch.float32).mean(0)
+    assert torch.all((counts - (0.5 + 0.25 * 0.5)).abs() < 0.05)  # P(student) = p + (1 - p)^2 / 2

@@ -12,7 +12,7 @@ an N-stage student by stage replacement, prediction guidance and stage-wise feat
   ground truth, Gaussian label at its centre) + 0.2 L_feat (MSE of each stage's output against the
   teacher's at the same boundary).
 - Candidate elimination: with `ce: stages` the student eliminates at the stage level as the teacher
-  does, so the token count at every stage boundary is the same in both networks; `ce: off` runs
+  does, so the token count at every stage boundary is the same in both networks; `ce: none` runs
   teacher and student without elimination (CompressTracker's own setting).
 
 The trainer (`train.trainer.Trainer`) runs the loop: sampler (random or SSTrack's interval sampler),
@@ -38,7 +38,7 @@ from models.ostrack import OSTrack, build_tracker
 from train.config import TrainConfig, _build, apply_override, check_config, read_yaml_with_base
 from train.losses import BoxLossWeights, LossOutput, tracking_losses
 
-CE_MODES = ("stages", "off")
+CE_MODES = ("stages", "none")
 INIT_BLOCKS = ("last", "first")
 
 
@@ -133,12 +133,12 @@ def student_model_dict(
     """The student's architecture: the teacher's, with the config's `model` keys over it. With
     `ce: stages` the student's CE blocks follow the teacher's stage by stage: a teacher CE block at
     position j of a stage of m blocks becomes the student's block floor(j k / m) of that stage (k
-    student blocks per stage); with `ce: off` the student has none."""
+    student blocks per stage); with `ce: none` the student has none."""
     data = {**teacher.to_dict(), **model_section}
     for key in ("template_size", "search_size", "patch_size"):
         if data[key] != getattr(teacher, key):
             raise EdgetrackError(f"the student's {key} {data[key]} differs from the teacher's")
-    if ce == "off":
+    if ce == "none":
         data.update(ce_loc=[], ce_keep_ratio=1.0)
         return data
     if "ce_loc" in model_section:
@@ -155,7 +155,7 @@ def student_model_dict(
     if len(set(ce_loc)) != len(ce_loc):
         raise EdgetrackError(
             "the teacher eliminates candidates more than once in a stage the student covers with fewer "
-            "blocks: give the student more blocks, set model.ce_loc yourself, or use distill.ce: off"
+            "blocks: give the student more blocks, set model.ce_loc yourself, or use distill.ce: none"
         )
     data.update(ce_loc=ce_loc, ce_keep_ratio=ratios if ratios else 1.0)
     return data
@@ -176,7 +176,7 @@ def check_stage_token_counts(
     if t_ends != s_ends:
         raise EdgetrackError(
             f"search tokens at the stage boundaries differ: teacher {t_ends}, student {s_ends}; "
-            "match the student's ce_loc/ce_keep_ratio to the stages or use distill.ce: off"
+            "match the student's ce_loc/ce_keep_ratio to the stages or use distill.ce: none"
         )
 
 
@@ -397,7 +397,7 @@ class CompressTrackerObjective(nn.Module):
         self.weights = weights
         self.teacher_stages = divide_stages(teacher.config.depth, distill.stages, distill.boundaries)
         self.student_stages = divide_stages(student_config.depth, distill.stages)
-        self.ce_off = distill.ce == "off"
+        self.ce_off = distill.ce == "none"
         if not self.ce_off:
             check_stage_token_counts(teacher.config, student_config, self.teacher_stages, self.student_stages)
         self.projections = StageProjections(
@@ -415,8 +415,13 @@ class CompressTrackerObjective(nn.Module):
         self.probability = replacement_probability(epoch, total_epochs, d.p_init, d.alpha1, d.alpha2)
 
     def draw_plan(self) -> list[bool]:
-        """One Bernoulli(p) per stage (torch's RNG, reseeded by the trainer every epoch)."""
-        return (torch.rand(self.distill.stages) < self.probability).tolist()
+        """One Bernoulli(p) per stage (torch's RNG, reseeded by the trainer every epoch). A draw with no
+        student stage would train nothing: as the authors' code, one stage drawn uniformly runs the
+        student instead."""
+        plan = (torch.rand(self.distill.stages) < self.probability).tolist()
+        if not any(plan):
+            plan[int(torch.randint(self.distill.stages, ()))] = True
+        return plan
 
     def forward(self, model, batch: dict, forward_kwargs: dict) -> LossOutput:
         student = model.module if isinstance(model, DistributedDataParallel) else model
