@@ -2,7 +2,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint demo clean
+.PHONY: setup test lint demo clean arm-check
 
 setup:  ## .venv with the CPU torch and edgetrack (editable) with all extras
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,9 @@ test:
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+arm-check:  ## aarch64 parity under qemu-user (slow; installs Debian packages; not part of test). docs/arm.md
+	HOST_PY=$(abspath $(BIN))/python deploy/arm/arm_check.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -35,12 +35,15 @@ class Tracker:
 
     def __init__(
         self,
-        model_path: Path | str,
+        model_path: Path | str | Backend,
         backend: str = "auto",
         threads: int | None = None,
         precision: str = "f32",
     ):
-        self.backend: Backend = open_backend(model_path, backend, threads, precision)
+        if isinstance(model_path, Backend):  # an opened backend (bench, export checks): used as it is
+            self.backend: Backend = model_path
+        else:
+            self.backend = open_backend(model_path, backend, threads, precision)
         spec = self.backend.spec
         self.spec = spec
         self._normalize = Normalizer(spec.mean, spec.std, spec.scale, bgr=spec.color == "BGR")

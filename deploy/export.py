@@ -1,0 +1,219 @@
+"""`edgetrack export`: a checkpoint (torch) or an ONNX file -> ONNX / OpenVINO IR in fp32, fp16, bf16 or
+int8, checked against its reference before anything is written to OUT.
+
+fp32 and int8 exist for both formats; fp16 is an IR with fp16-compressed weights; bf16 is a runtime
+precision (OpenVINO's INFERENCE_PRECISION_HINT): the file is the fp32 IR, the check runs it in bf16.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from deploy.calibration import CropPair, crop_pairs
+from deploy.onnx_io import load_onnx, save_onnx, set_metadata
+from deploy.outputs import atomic_outputs
+from deploy.spec import file_sha256, read_onnx_contract, spec_for_config, with_precision
+from deploy.verify import OutputDiff, compare_outputs, tracks_iou
+from edgetrack.datasets.discover import find_sequences
+from edgetrack.errors import EdgetrackError
+from edgetrack.modelstats import model_stats
+from edgetrack.runtime.backends import Backend, open_backend
+from edgetrack.runtime.metadata import ModelIO, ModelSpec
+from edgetrack.runtime.tracker import Tracker
+
+FORMATS = ("onnx", "openvino")
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+SUFFIX = {"onnx": ".onnx", "openvino": ".xml"}
+FP32_TOLERANCE = 1e-4
+VERIFY_CROPS = 16
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: source file, architecture (checkpoints), target format/precision, data, output."""
+
+    source: Path
+    format: str
+    precision: str = "fp32"
+    out: Path | None = None
+    arch_config: Path | None = None
+    calib: Path | None = None
+    calib_frames: int = 100
+    verify: bool = True
+    verify_source: Path | None = None
+    threads: int | None = None
+
+
+@dataclass
+class ExportReport:
+    """What was written and how it compares with the reference."""
+
+    outputs: list[Path]
+    spec: ModelSpec
+    reference: str
+    diffs: list[OutputDiff] = field(default_factory=list)
+    ious: dict[str, float] = field(default_factory=dict)
+    real_crops: bool = True
+    runtime_precision: str = "f32"
+
+
+def check_request(req: ExportRequest) -> None:
+    """Raise a one-line EdgetrackError for anything wrong with the request, before any work."""
+    if req.format not in FORMATS:
+        raise EdgetrackError(f"unknown format {req.format!r}: use {' or '.join(FORMATS)}")
+    if req.precision not in PRECISIONS:
+        raise EdgetrackError(f"unknown precision {req.precision!r}: use one of {', '.join(PRECISIONS)}")
+    if req.format == "onnx" and req.precision in ("fp16", "bf16"):
+        raise EdgetrackError(f"{req.precision} is for --format openvino (ONNX export: fp32 or int8)")
+    if not req.source.is_file():
+        raise EdgetrackError(f"{req.source} does not exist")
+    if req.precision == "int8" and req.calib is None:
+        raise EdgetrackError("int8 needs calibration frames: give --calib SEQUENCE_OR_FOLDER")
+    if req.calib_frames < 1:
+        raise EdgetrackError(f"--calib-frames must be at least 1, got {req.calib_frames}")
+    out = output_path(req)
+    if out.suffix.lower() != SUFFIX[req.format]:
+        raise EdgetrackError(f"output {out} must end in {SUFFIX[req.format]} for --format {req.format}")
+    if not out.parent.is_dir():
+        raise EdgetrackError(f"output folder {out.parent} does not exist")
+    if out.resolve() == req.source.resolve():
+        raise EdgetrackError(f"output {out} would overwrite the input")
+
+
+def output_path(req: ExportRequest) -> Path:
+    """OUT, or NAME_PRECISION.onnx/.xml in the current folder."""
+    if req.out is not None:
+        return req.out
+    stem = req.source.name.split(".")[0]
+    return Path(f"{stem}_{req.precision}{SUFFIX[req.format]}")
+
+
+class _Reference:
+    """The model the export is checked against: the torch network, or the fp32 ONNX (ONNX input)."""
+
+    def __init__(self, req: ExportRequest, tmp: Path):
+        self.fp32_onnx = tmp / "fp32.onnx"
+        self.source = req.source
+        sha = file_sha256(req.source)
+        if req.source.suffix.lower() == ".onnx":
+            proto = load_onnx(req.source)
+            spec, self.io, carried = read_onnx_contract(proto)
+            self.spec = with_precision(spec, "fp32", sha)
+            self.torch_model = None
+            self.name = f"fp32 ONNX {req.source.name} (onnxruntime)"
+            self.counts = _onnx_counts(req.source)
+        else:
+            from deploy.torch_export import arch_file, load_tracker, torch_to_onnx
+
+            self.torch_model, config = load_tracker(req.source, arch_file(req.source, req.arch_config))
+            proto, carried = torch_to_onnx(self.torch_model), {}
+            self.spec = spec_for_config(config, sha)
+            self.io = ModelIO("template", "search", "score", "size", "offset")
+            self.name = f"torch {req.source.name}"
+            self.counts = _torch_counts(self.torch_model)
+        self.carried = carried
+        set_metadata(proto, self.spec, carried, self.counts)
+        self.proto = proto
+        save_onnx(proto, self.fp32_onnx)
+
+    def backend(self, threads: int | None) -> Backend:
+        """The reference as a runtime backend: torch eager, or the fp32 ONNX on onnxruntime."""
+        if self.torch_model is None:
+            return open_backend(self.fp32_onnx, "onnxruntime", threads)
+        from deploy.torch_backend import TorchBackend
+
+        return TorchBackend(self.torch_model, self.source, threads)
+
+
+def _torch_counts(model) -> dict[str, int]:
+    from models.complexity import count_complexity
+
+    counted = count_complexity(model)
+    return {"params": counted.params, "macs": counted.macs}
+
+
+def _onnx_counts(path: Path) -> dict[str, int]:
+    """Counts an ONNX input already carries in its metadata, else counted on its graph."""
+    stats = model_stats(path)
+    return {"params": stats.params, "macs": stats.macs}
+
+
+def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPair] | None) -> ModelSpec:
+    """Write the requested file to `target` (a temporary path); return the spec stored in it."""
+    file_precision = "fp32" if req.precision == "bf16" else req.precision
+    spec = with_precision(ref.spec, file_precision)
+    if req.format == "onnx":
+        if req.precision == "int8":
+            from deploy.quantize import quantize_onnx
+
+            quantize_onnx(ref.fp32_onnx, target, pairs, ref.io)
+            proto = load_onnx(target)
+        else:
+            proto = ref.proto
+        set_metadata(proto, spec, ref.carried, ref.counts)
+        save_onnx(proto, target)
+        return spec
+    from deploy.openvino_io import ov_model_from_onnx, save_ir_files
+
+    model = ov_model_from_onnx(ref.fp32_onnx)
+    if req.precision == "int8":
+        from deploy.quantize import quantize_openvino
+
+        model = quantize_openvino(model, pairs, ref.io)
+    save_ir_files(model, target, spec, ref.counts, compress_to_fp16=req.precision == "fp16")
+    return spec
+
+
+def run_export(req: ExportRequest, progress=None) -> ExportReport:
+    """Export, check against the reference, and only then move the file(s) onto OUT."""
+    check_request(req)
+    out = output_path(req)
+    calib_sequences = find_sequences(req.calib) if req.calib is not None else None
+    verify_source = req.verify_source or req.calib
+    verify_sequences = find_sequences(verify_source) if req.verify and verify_source else None
+    targets = [out.with_suffix(".bin"), out] if req.format == "openvino" else [out]
+    with tempfile.TemporaryDirectory() as tmp, atomic_outputs(*targets) as temps:
+        ref = _Reference(req, Path(tmp))
+        pairs = crop_pairs(calib_sequences, ref.spec, req.calib_frames) if calib_sequences else None
+        spec = _write(req, ref, temps[-1], pairs)
+        report = ExportReport(targets, spec, ref.name)
+        if req.verify:
+            _verify(req, ref, temps[-1], verify_sequences, report, progress)
+    return report
+
+
+def _verify(req, ref: _Reference, path: Path, sequences, report: ExportReport, progress) -> None:
+    backend_name = "onnxruntime" if req.format == "onnx" else "openvino"
+    report.runtime_precision = "bf16" if req.precision == "bf16" else "f32"
+    backend = open_backend(path, backend_name, req.threads, report.runtime_precision)
+    if sequences:
+        pairs = crop_pairs(sequences, ref.spec, VERIFY_CROPS)
+    else:
+        report.real_crops = False
+        pairs = _random_pairs(ref.spec, VERIFY_CROPS)
+    reference = ref.backend(req.threads)
+    report.diffs = compare_outputs(reference.run, backend.run, pairs)
+    if sequences:
+        report.ious = tracks_iou(Tracker(reference), Tracker(backend), sequences, progress)
+    worst = max(d.max_abs for d in report.diffs)
+    if req.precision == "fp32" and worst > FP32_TOLERANCE:
+        raise EdgetrackError(
+            f"fp32 export differs from {ref.name} by {worst:.3g} (> {FP32_TOLERANCE:g}); nothing written"
+        )
+
+
+def _random_pairs(spec: ModelSpec, count: int) -> list[CropPair]:
+    """Normalised crops of random uint8 images (only when no sequence is given for the check)."""
+    from edgetrack.preprocess import Normalizer
+
+    rng = np.random.default_rng(0)
+    normalize = Normalizer(spec.mean, spec.std, spec.scale, bgr=spec.color == "BGR")
+
+    def crop(size: int) -> np.ndarray:
+        return normalize(rng.integers(0, 256, (size, size, 3), dtype=np.uint8))
+
+    return [CropPair(crop(spec.template_size), crop(spec.search_size)) for _ in range(count)]

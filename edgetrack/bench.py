@@ -1,0 +1,286 @@
+"""Latency of tracker models the way users compare them: one row per model x backend x precision x
+threads, all measured in one run on the same real frames.
+
+Model-only latency runs the network on one real template/search crop pair; end-to-end latency is the
+tracker's pre-process + inference + post-process per frame (frames are decoded beforehand). Rows are
+measured in interleaved blocks of frames, so a change of machine load hits every row alike.
+
+Row precisions: `fp32`, `bf16`, `fp16` run a float model file at that inference precision (OpenVINO
+pins it; onnxruntime runs fp32 only); `int8` rows run int8 model files (give them as MODEL, e.g. from
+`edgetrack export --precision int8`). A torch checkpoint MODEL gives a `torch` (eager, fp32) row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgetrack.datasets.sequence import Sequence, read_rgb
+from edgetrack.errors import EdgetrackError
+from edgetrack.metrics import success_auc
+from edgetrack.preprocess import Normalizer, sample_target
+from edgetrack.runtime.backends import Backend, open_backend
+from edgetrack.runtime.tracker import Tracker
+
+BACKENDS = ("onnxruntime", "openvino")
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+PEERS = ("opencv-vit",)
+RUNTIME_HINT = {"fp32": "f32", "fp16": "f16", "bf16": "bf16", "int8": "f32"}
+MODEL_FILES = (".onnx", ".xml")
+BLOCK = 10
+
+
+@dataclass
+class Row:
+    """One measured configuration and its samples (milliseconds) and per-sequence AUCs."""
+
+    model: Path
+    backend: str
+    precision: str
+    threads: int
+    params: int | None
+    macs: int | None
+    size_mb: float
+    runner: Runner
+    model_ms: list[float] = field(default_factory=list)
+    e2e_ms: list[float] = field(default_factory=list)
+    aucs: list[float] = field(default_factory=list)
+
+    def summary(self, cpu: str) -> dict:
+        """The row as JSON-ready values (NaN-free: missing figures are None)."""
+        model = _stats(self.model_ms)
+        e2e = _stats(self.e2e_ms)
+        return {
+            "model": self.model.name,
+            "backend": self.backend,
+            "precision": self.precision,
+            "threads": self.threads,
+            "model_ms_mean": model[0],
+            "model_ms_p50": model[1],
+            "model_ms_p90": model[2],
+            "e2e_ms_mean": e2e[0],
+            "e2e_ms_p50": e2e[1],
+            "e2e_ms_p90": e2e[2],
+            "e2e_fps": 1e3 / e2e[0] if e2e[0] else None,
+            "frames": len(self.e2e_ms),
+            "auc": float(np.mean(self.aucs)) if self.aucs else None,
+            "params": self.params,
+            "macs": self.macs,
+            "size_mb": round(self.size_mb, 3),
+            "cpu": cpu,
+        }
+
+
+def _stats(values: list[float]) -> tuple[float | None, float | None, float | None]:
+    if not values:
+        return None, None, None
+    array = np.asarray(values, np.float64)
+    return float(array.mean()), float(np.percentile(array, 50)), float(np.percentile(array, 90))
+
+
+class Runner:
+    """A tracker of one row: model-only `infer`, and `start`/`step` over frames (step -> box, ms)."""
+
+    threads: int
+
+    def infer(self, template: np.ndarray, search: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def start(self, rgb: np.ndarray, bgr: np.ndarray | None, box) -> None:
+        raise NotImplementedError
+
+    def step(self, rgb: np.ndarray, bgr: np.ndarray | None) -> tuple[tuple, float]:
+        raise NotImplementedError
+
+
+class BackendRunner(Runner):
+    """edgetrack's Tracker on an opened backend (onnxruntime, OpenVINO or torch)."""
+
+    def __init__(self, backend: Backend, threads: int):
+        self.backend = backend
+        self.threads = threads
+        self.tracker = Tracker(backend)
+
+    def infer(self, template, search):
+        self.backend.run(template, search)
+
+    def start(self, rgb, bgr, box):
+        self.tracker.init(rgb, box)
+
+    def step(self, rgb, bgr):
+        result = self.tracker.track(rgb)
+        return result.box, sum(result.timings.values())
+
+
+class OpenCvVitRunner(Runner):
+    """OpenCV's cv2.TrackerVit on the same ONNX file (BGR frames, its own pre/post-processing)."""
+
+    def __init__(self, model: Path, threads: int):
+        import cv2
+
+        self.cv2 = cv2
+        self.params = cv2.TrackerVit_Params()
+        self.params.net = str(model)
+        self.threads = threads
+        self.tracker = None
+        self.box = None
+
+    def infer(self, template, search):
+        raise EdgetrackError("cv2.TrackerVit has no model-only call")
+
+    def start(self, rgb, bgr, box):
+        self.tracker = self.cv2.TrackerVit.create(self.params)
+        self.box = tuple(float(v) for v in box)
+        self.tracker.init(bgr, tuple(int(round(v)) for v in box))
+
+    def step(self, rgb, bgr):
+        start = time.perf_counter()
+        ok, found = self.tracker.update(bgr)
+        elapsed = 1e3 * (time.perf_counter() - start)
+        if ok:
+            self.box = tuple(float(v) for v in found)
+        return self.box, elapsed
+
+
+def parse_list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    """'a,b' -> ['a', 'b'], each checked against `allowed`."""
+    items = [t.strip().lower() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise EdgetrackError(f"unknown {what} {', '.join(bad) or repr(text)}: use {', '.join(allowed)}")
+    return items
+
+
+def parse_threads(text: str) -> list[int]:
+    """'1,2' -> [1, 2] (each at least 1)."""
+    try:
+        values = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError as exc:
+        raise EdgetrackError(f"--threads takes integers like 1,2; got {text!r}") from exc
+    if not values or min(values) < 1:
+        raise EdgetrackError(f"--threads takes integers >= 1; got {text!r}")
+    return values
+
+
+def plan_rows(
+    models: list[Path],
+    backends: list[str],
+    precisions: list[str],
+    threads: list[int],
+    peers: list[str],
+    arch_config: Path | None,
+) -> tuple[list[Row], list[str]]:
+    """Open every row's model; return the rows and notes on combinations that do not apply."""
+    from edgetrack.modelstats import model_stats
+
+    rows: list[Row] = []
+    notes: list[str] = []
+    for path in models:
+        if not path.is_file():
+            raise EdgetrackError(f"model {path} does not exist")
+        if path.suffix.lower() not in MODEL_FILES:
+            rows += _torch_rows(path, arch_config, threads)
+            continue
+        stats = model_stats(path)
+        for backend in backends:
+            if backend == "onnxruntime" and path.suffix.lower() == ".xml":
+                notes.append(f"{path.name}: an OpenVINO IR, not run on onnxruntime")
+                continue
+            for precision in precisions:
+                if (precision == "int8") != (stats.precision == "int8"):
+                    continue  # int8 rows run int8 files; float rows run float files
+                if backend == "onnxruntime" and precision != "fp32":
+                    notes.append(f"{path.name} onnxruntime {precision}: onnxruntime runs floats in fp32")
+                    continue
+                for n in threads:
+                    opened = open_backend(path, backend, n, RUNTIME_HINT[precision])
+                    rows.append(Row(path, backend, precision, n, stats.params, stats.macs, stats.size_mb,
+                                    BackendRunner(opened, n)))  # fmt: skip
+        if "opencv-vit" in peers and path.suffix.lower() == ".onnx" and stats.precision != "int8":
+            for n in threads:
+                runner = OpenCvVitRunner(path, n)
+                rows.append(
+                    Row(path, "opencv-vit", "fp32", n, stats.params, stats.macs, stats.size_mb, runner)
+                )
+    if not rows:
+        raise EdgetrackError("nothing to measure: " + ("; ".join(notes) or "no models"))
+    return rows, notes
+
+
+def _torch_rows(path: Path, arch_config: Path | None, threads: list[int]) -> list[Row]:
+    """PyTorch eager rows for a checkpoint (torch imported here only)."""
+    from deploy.torch_backend import TorchBackend
+    from deploy.torch_export import arch_file, load_tracker
+    from models.complexity import count_complexity
+
+    model, _ = load_tracker(path, arch_file(path, arch_config))
+    counted = count_complexity(model)
+    size = path.stat().st_size / 1e6
+    return [
+        Row(path, "torch", "fp32", n, counted.params, counted.macs, size,
+            BackendRunner(TorchBackend(model, path, n), n))
+        for n in threads
+    ]  # fmt: skip
+
+
+def crop_pair(sequence: Sequence, spec) -> tuple[np.ndarray, np.ndarray]:
+    """A real template/search pair from the first two frames (the input for model-only latency)."""
+    normalize = Normalizer(spec.mean, spec.std, spec.scale, bgr=spec.color == "BGR")
+    first = read_rgb(sequence.frames[0])
+    template, _ = sample_target(first, sequence.gt[0], spec.template_factor, spec.template_size)
+    search, _ = sample_target(
+        read_rgb(sequence.frames[1]), sequence.gt[0], spec.search_factor, spec.search_size
+    )
+    return normalize(template), normalize(search)
+
+
+def _set_cv_threads(threads: int) -> None:
+    import cv2
+
+    cv2.setNumThreads(threads)
+
+
+def measure_model(rows: list[Row], sequence: Sequence, runs: int, warmup: int, tick: Callable) -> None:
+    """Model-only latency: `warmup` untimed then `runs` timed passes per row, interleaved in blocks."""
+    timed = [r for r in rows if isinstance(r.runner, BackendRunner)]
+    inputs = {id(r): crop_pair(sequence, r.runner.backend.spec) for r in timed}
+    for row in timed:
+        for _ in range(warmup):
+            row.runner.infer(*inputs[id(row)])
+    for done in range(0, runs, BLOCK):
+        for row in timed:
+            _set_cv_threads(row.threads)
+            for _ in range(min(BLOCK, runs - done)):
+                start = time.perf_counter()
+                row.runner.infer(*inputs[id(row)])
+                row.model_ms.append(1e3 * (time.perf_counter() - start))
+        tick(min(BLOCK, runs - done))
+
+
+def measure_tracking(rows: list[Row], sequence: Sequence, max_frames: int | None, tick: Callable) -> None:
+    """End-to-end latency and boxes on one sequence (frames decoded first); AUC when it has ground truth."""
+    count = min(len(sequence.frames), max_frames or len(sequence.frames))
+    rgb = [read_rgb(p) for p in sequence.frames[:count]]
+    need_bgr = any(isinstance(r.runner, OpenCvVitRunner) for r in rows)
+    bgr = [np.ascontiguousarray(f[..., ::-1]) for f in rgb] if need_bgr else [None] * count
+    boxes = {id(r): [tuple(sequence.gt[0])] for r in rows}
+    for row in rows:
+        _set_cv_threads(row.threads)
+        row.runner.start(rgb[0], bgr[0], sequence.gt[0])
+    for first in range(1, count, BLOCK):
+        block = range(first, min(first + BLOCK, count))
+        for row in rows:
+            _set_cv_threads(row.threads)
+            for i in block:
+                box, ms = row.runner.step(rgb[i], bgr[i])
+                boxes[id(row)].append(box)
+                row.e2e_ms.append(ms)
+        tick(len(block))
+    gt = sequence.gt[:count]
+    if len(gt) == count and np.isfinite(gt[0]).all():
+        for row in rows:
+            row.aucs.append(success_auc(np.asarray(boxes[id(row)], np.float64), gt))
