@@ -144,3 +144,4 @@ def test_save_student_writes_atomically(tmp_path):
     model = build_tracker(TrackerConfig.from_dict({**TEACHER, "depth": 2, "ce_loc": [1]}))
     path = save_student(model, tmp_path / "s" / "student.pth", 3, "t.pth")
     assert path.is_file() and not list(path.parent.glob(".*tmp"))
+    assert TrackerConfig.load(path.with_suffix(".json")) == model.config  # export / info find it

@@ -23,6 +23,8 @@ eval mode, and never in the optimiser or a checkpoint.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -491,8 +493,15 @@ def prepare_distillation(
 
 def save_student(student: OSTrack, path: Path, epochs: int, teacher: str) -> Path:
     """The plain student: {'net', 'model_config', 'net_type', 'epoch', 'distilled_from'}; no teacher
-    weights, no projections; `net` loads strictly into build_tracker(model_config)."""
+    weights, no projections; `net` loads strictly into build_tracker(model_config). Its architecture
+    goes beside it as NAME.json, where `edgetrack export` and `info` look for it."""
     from train.trainer import atomic_save
+
+    arch = path.with_suffix(".json")
+    arch.parent.mkdir(parents=True, exist_ok=True)
+    tmp = arch.with_name(f".{arch.name}.tmp")
+    tmp.write_text(json.dumps(student.config.to_dict(), indent=1), encoding="utf-8")
+    os.replace(tmp, arch)
 
     state = {
         "net": student.state_dict(),
