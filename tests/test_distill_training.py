@@ -1,6 +1,8 @@
 """Distillation through the trainer: only the student learns, the teacher stays frozen and in eval
 mode, projections stay out of the saved student, the saved student loads strictly."""
 
+import json
+
 import pytest
 import torch
 import yaml
@@ -107,7 +109,10 @@ def test_teacher_targets_are_deterministic(tmp_path, teacher_checkpoint):
 def test_heterogeneous_width_student_trains_and_saves_without_projections(
     tmp_path, sources, teacher_checkpoint
 ):
-    config, distill = _config(tmp_path, teacher_checkpoint, "model.embed_dim=48", "model.num_heads=3")
+    # with SSTrack's interval sampler and gradient scaling: the two methods compose
+    sstrack = ("sampler.kind=interval", "sampler.max_interval=40", "sampler.bin_width=10")
+    width = ("model.embed_dim=48", "model.num_heads=3", "sampler.gradient_scaling=true")
+    config, distill = _config(tmp_path, teacher_checkpoint, *width, *sstrack)
     out = tmp_path / "run"
     student_path = run_distillation(config, distill, out, sources=sources)
     state = torch.load(student_path, weights_only=True)
@@ -120,6 +125,8 @@ def test_heterogeneous_width_student_trains_and_saves_without_projections(
     build_tracker(TrackerConfig.from_dict(epoch["model_config"])).load_state_dict(epoch["net"], strict=True)
     assert epoch["objective"] and all(k.startswith("projections.") for k in epoch["objective"])
     assert not any(k.startswith("teacher.") for k in epoch["objective"])
+    log = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert log[0]["q_used"] is not None and log[1]["q_used"] == log[0]["q_next"]
     # the saved student tracks with the plain model
     with torch.no_grad():
         out_maps = model(torch.randn(1, 3, 32, 32), torch.randn(1, 3, 64, 64), model.default_ce_mask(1))
