@@ -107,6 +107,8 @@ def main() -> None:
     parser.add_argument("--train-sequences", type=int, default=24)
     parser.add_argument("--held-out-sequences", type=int, default=12)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=42, help="train.seed of the students")
+    parser.add_argument("--teacher-checkpoint", type=Path, help="reuse this teacher instead of training one")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = args.output
@@ -122,8 +124,9 @@ def main() -> None:
         "sampler": {"kind": "random", "max_interval": 30},
     }
 
-    def train_section(epochs: int) -> dict:
+    def train_section(epochs: int, seed: int = 42) -> dict:
         return {
+            "seed": seed,
             "epochs": epochs,
             "batch_size": 16,
             "lr": 0.001,
@@ -152,7 +155,7 @@ def main() -> None:
             },
         )
     )
-    teacher_ckpt = Trainer(teacher_cfg, out / "teacher", sources=sources).fit()
+    teacher_ckpt = args.teacher_checkpoint or Trainer(teacher_cfg, out / "teacher", sources=sources).fit()
     results["teacher_auc"] = model_auc(load_trained_model(teacher_ckpt), held_out)
     print(f"teacher ({args.teacher_depth} blocks) AUC {results['teacher_auc']:.4f}")
 
@@ -160,7 +163,7 @@ def main() -> None:
     distill_data = {
         "model": {"depth": 2},
         **common,
-        "train": train_section(args.student_epochs),
+        "train": train_section(args.student_epochs, args.seed),
         "distill": {"teacher": str(teacher_ckpt), "stages": 2},
     }
     config, distill = load_distill_config(write_config(out / "distill.yaml", distill_data))
