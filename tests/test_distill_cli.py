@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,38 @@ def test_fixture_teacher_into_four_stages_with_ce_at_the_boundaries(tmp_path):
         )
     assert [index.shape[1] for _, index in outputs] == [256, 180, 126, 89]
     assert mixed["score_map"].shape == reference["score_map"].shape
+
+
+def test_distill_command_end_to_end(tmp_path):
+    from train_helpers import TINY_MODEL, moving_square_sequence
+    from typer.testing import CliRunner
+
+    from edgetrack.cli import app
+    from edgetrack.cli.commands import distill_command  # noqa: F401  (registers the verbs)
+    from models.config import TrackerConfig
+    from models.ostrack import build_tracker
+    from train.evaluate import load_trained_model
+
+    moving_square_sequence(tmp_path / "data" / "videos", "v0", 12, seed=0)
+    teacher = build_tracker(TrackerConfig.from_dict({**TINY_MODEL, "depth": 4}))
+    torch.save({"net": teacher.state_dict()}, tmp_path / "teacher.pth")
+    (tmp_path / "teacher.json").write_text(json.dumps(teacher.config.to_dict()))
+    config = tmp_path / "d.yaml"
+    config.write_text(
+        f"model: {{depth: 2}}\ndata: {{datasets: [{{kind: custom, root: {tmp_path / 'data' / 'videos'}}}], "
+        "samples_per_epoch: 4}\ntrain: {epochs: 1, batch_size: 2, device: cpu, threads: 1}\n"
+        "distill: {stages: 2}\n"
+    )
+    args = [
+        "distill",
+        "-c",
+        str(config),
+        "--teacher",
+        str(tmp_path / "teacher.pth"),
+        "-o",
+        str(tmp_path / "run"),
+    ]
+    result = CliRunner().invoke(app, [*args, "train.lr=0.001"])
+    assert result.exit_code == 0, result.output
+    student = load_trained_model(tmp_path / "run" / "student.pth")
+    assert student.config.depth == 2 and student.config.embed_dim == TINY_MODEL["embed_dim"]
