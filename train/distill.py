@@ -77,6 +77,7 @@ def load_distill_config(path: Path | str, overrides: list[str] = ()) -> tuple[Tr
 
 
 def check_distill_config(distill: DistillConfig) -> None:
+    """Values the types alone do not catch; one EdgetrackError naming them all."""
     problems = []
     if distill.ce not in CE_MODES:
         problems.append(f"distill.ce: one of {CE_MODES}, got {distill.ce!r}")
