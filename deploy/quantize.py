@@ -23,36 +23,35 @@ def _feeds(pairs: list[CropPair], io: ModelIO) -> list[dict[str, np.ndarray]]:
     return [{io.template: p.template, io.search: p.search} for p in pairs]
 
 
+def _nearest_convs(start: str, neighbours, limit: int = 8) -> list[str]:
+    """Names of the Conv nodes nearest to tensor `start`, walking `neighbours(tensor) -> [(node,
+    next tensors)]` breadth-first for at most `limit` steps."""
+    frontier = [start]
+    for _ in range(limit):
+        steps = [step for name in frontier for step in neighbours(name)]
+        convs = [node.name for node, _ in steps if node.op_type == "Conv"]
+        if convs:
+            return convs
+        frontier = [tensor for _, tensors in steps for tensor in tensors]
+    return []
+
+
 def sensitive_nodes(model, io: ModelIO) -> list[str]:
     """Names of the first Conv fed by each input (patch embeddings) and the last Conv before each output."""
-    graph = model.graph
-    producer = {out: node for node in graph.node for out in node.output}
+    producer = {out: node for node in model.graph.node for out in node.output}
     consumers: dict[str, list] = {}
-    for node in graph.node:
+    for node in model.graph.node:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
-    found: list[str] = []
 
-    def walk(start: str, step, limit: int = 8) -> None:
-        frontier = [start]
-        for _ in range(limit):
-            nodes = [n for name in frontier for n in step(name)]
-            convs = [n for n in nodes if n.op_type == "Conv"]
-            if convs:
-                found.extend(n.name for n in convs)
-                return
-            frontier = [x for n in nodes for x in (n.output if step is next_nodes else n.input)]
+    def downstream(name: str) -> list:
+        return [(node, list(node.output)) for node in consumers.get(name, [])]
 
-    def next_nodes(name: str) -> list:
-        return consumers.get(name, [])
+    def upstream(name: str) -> list:
+        return [(producer[name], list(producer[name].input))] if name in producer else []
 
-    def prev_nodes(name: str) -> list:
-        return [producer[name]] if name in producer else []
-
-    for name in (io.template, io.search):
-        walk(name, next_nodes)
-    for name in (io.score, io.size, io.offset):
-        walk(name, prev_nodes)
+    found = [c for name in (io.template, io.search) for c in _nearest_convs(name, downstream)]
+    found += [c for name in (io.score, io.size, io.offset) for c in _nearest_convs(name, upstream)]
     return sorted(set(found))
 
 
@@ -94,6 +93,9 @@ def quantize_openvino(ov_model, pairs: list[CropPair], io: ModelIO):
 
     dataset = nncf.Dataset(_feeds(pairs, io))
     try:
-        return nncf.quantize(ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs))
+        return nncf.quantize(
+            ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs),
+            preset=nncf.QuantizationPreset.PERFORMANCE,
+        )  # fmt: skip
     except RuntimeError as exc:
         raise EdgetrackError(f"NNCF quantisation failed: {str(exc).splitlines()[0]}") from exc

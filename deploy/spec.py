@@ -66,7 +66,7 @@ def metadata_json(spec: ModelSpec, counts: dict[str, int] | None = None) -> str:
     """The JSON written under the `edgetrack` key: the spec, plus counted `params` and `macs` of the
     network (which ModelSpec ignores; bench shows them). Checked to parse back to the same spec."""
     data = json.loads(spec.to_json())
-    data.update(counts or {})
+    data.update({k: v for k, v in (counts or {}).items() if v is not None})
     text = json.dumps(data, sort_keys=True)
     if ModelSpec.from_json(text) != spec:
         raise EdgetrackError(f"model metadata does not round-trip: {data}")

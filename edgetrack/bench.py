@@ -83,12 +83,9 @@ def _stats(values: list[float]) -> tuple[float | None, float | None, float | Non
 
 
 class Runner:
-    """A tracker of one row: model-only `infer`, and `start`/`step` over frames (step -> box, ms)."""
+    """A tracker of one row: `start` on the first frame, then `step` per frame -> (box, ms)."""
 
     threads: int
-
-    def infer(self, template: np.ndarray, search: np.ndarray) -> None:
-        raise NotImplementedError
 
     def start(self, rgb: np.ndarray, bgr: np.ndarray | None, box) -> None:
         raise NotImplementedError
@@ -98,7 +95,8 @@ class Runner:
 
 
 class BackendRunner(Runner):
-    """edgetrack's Tracker on an opened backend (onnxruntime, OpenVINO or torch)."""
+    """edgetrack's Tracker on an opened backend (onnxruntime, OpenVINO or torch); `infer` runs the
+    network alone (model-only latency)."""
 
     def __init__(self, backend: Backend, threads: int):
         self.backend = backend
@@ -117,20 +115,19 @@ class BackendRunner(Runner):
 
 
 class OpenCvVitRunner(Runner):
-    """OpenCV's cv2.TrackerVit on the same ONNX file (BGR frames, its own pre/post-processing)."""
+    """OpenCV's cv2.TrackerVit on the same ONNX file (BGR frames, its own pre/post-processing; no
+    model-only call)."""
 
     def __init__(self, model: Path, threads: int):
         import cv2
 
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         self.cv2 = cv2
         self.params = cv2.TrackerVit_Params()
         self.params.net = str(model)
         self.threads = threads
         self.tracker = None
         self.box = None
-
-    def infer(self, template, search):
-        raise EdgetrackError("cv2.TrackerVit has no model-only call")
 
     def start(self, rgb, bgr, box):
         self.tracker = self.cv2.TrackerVit.create(self.params)
@@ -193,7 +190,7 @@ def plan_rows(
             for precision in precisions:
                 if (precision == "int8") != (stats.precision == "int8"):
                     continue  # int8 rows run int8 files; float rows run float files
-                if backend == "onnxruntime" and precision != "fp32":
+                if backend == "onnxruntime" and precision in ("bf16", "fp16"):
                     notes.append(f"{path.name} onnxruntime {precision}: onnxruntime runs floats in fp32")
                     continue
                 for n in threads:

@@ -1,9 +1,11 @@
 """Crop and normalise exactly as OSTrack's `sample_target` and `Preprocessor` do.
 
 The crop is a square of side ceil(sqrt(w*h) * factor) centred on the box (Python rounding, half to
-even), zero-padded where it leaves the frame, then bilinearly resized. Like the reference, the pad on
-the right and bottom is one pixel wider than strictly needed (`x2 - W + 1`): the frame's last column
-or row is never used. Only the crop is padded; the frame is never copied.
+even), zero-padded where it leaves the frame, then bilinearly resized with OpenCV's bit-exact
+INTER_LINEAR_EXACT: plain INTER_LINEAR goes through platform HALs (IPP on x86, KleidiCV/Carotene on
+ARM) that round differently by one level on downscales, and tracking amplifies that. Like the
+reference, the pad on the right and bottom is one pixel wider than strictly needed (`x2 - W + 1`): the
+frame's last column or row is never used. Only the crop is padded; the frame is never copied.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def sample_target(frame: np.ndarray, box_xywh, factor: float, output_size: int) 
             frame[ys:ye, xs:xe], pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_CONSTANT, value=0
         )
     if patch.shape[0] != output_size or patch.shape[1] != output_size:
-        patch = cv2.resize(patch, (output_size, output_size), interpolation=cv2.INTER_LINEAR)
+        patch = cv2.resize(patch, (output_size, output_size), interpolation=cv2.INTER_LINEAR_EXACT)
     return patch, output_size / win.side
 
 

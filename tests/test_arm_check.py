@@ -87,3 +87,17 @@ def test_guest_cpuinfo_for_qemu_max_keeps_its_fp16_and_dotprod():
     assert d["model"] == "1x software-defined part 0x051"
     assert d["features"] == ["neon", "fp16", "dotprod", "i8mm", "bf16", "sve"]
     assert d["precision_advice"]["openvino"]["default"] == "f16"
+
+
+def test_crop_downscale_is_the_bit_exact_bilinear_that_x86_and_arm_share():
+    # cv2's INTER_LINEAR runs through IPP on x86 and KleidiCV/Carotene on ARM, which round differently
+    # on downscales; the crop must use INTER_LINEAR_EXACT, identical on both (arm-check found this).
+    import cv2
+
+    from edgetrack.preprocess import sample_target
+
+    frame = np.random.default_rng(0).integers(0, 256, (60, 60, 3), dtype=np.uint8)
+    crop, factor = sample_target(frame, (12.0, 12.0, 25.0, 25.0), 2.0, 40)  # side 50 -> 40: downscale
+    assert factor == 40 / 50
+    expected = cv2.resize(frame[0:50, 0:50], (40, 40), interpolation=cv2.INTER_LINEAR_EXACT)
+    np.testing.assert_array_equal(crop, expected)

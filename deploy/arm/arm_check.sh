@@ -10,6 +10,7 @@
 #      the repo's edgetrack wheel into a venv inside the root (pip runs there, under emulation).
 #   4. the x86 f32 reference track on the host, then the same track inside the root for each
 #      QEMU_CPU in $ARM_CPUS and each backend in $ARM_BACKENDS; every frame's box is compared by IoU.
+#      The guest sees an arm64 /proc/cpuinfo for the emulated CPU (guest_cpuinfo.py), as on a board.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -168,6 +169,8 @@ bind_guest_cpuinfo() {
 
 unbind_guest_cpuinfo() { as_root umount "$ARM_ROOTFS/proc/cpuinfo"; CPUINFO_BOUND=; }
 
+interrupted() { case $1 in 129 | 130 | 137 | 143) return 0 ;; *) return 1 ;; esac; }
+
 signal_name() { local rc=$1; [ "$rc" -gt 128 ] && echo "killed by SIG$(kill -l $((rc - 128)))" || echo "exit $rc"; }
 
 main() {
@@ -196,7 +199,8 @@ main() {
             rc=0; run_guest "$cpu" "$backend" || rc=$?
             if [ "$rc" -ne 0 ]; then
                 line=$(grep -v '^\s*$' "$ARM_LOGS/$cpu-$backend.log" | tail -n 1 | cut -c1-160)
-                if [[ " $ARM_REQUIRED_BACKENDS " == *" $backend "* ]]; then
+                # Stopped from outside (Ctrl-C, kill, OOM) says nothing about the backend: a failure.
+                if [[ " $ARM_REQUIRED_BACKENDS " == *" $backend "* ]] || interrupted "$rc"; then
                     results+=("FAIL      $cpu  $backend: did not run ($(signal_name $rc)): $line")
                     failures=$((failures + 1))
                 else

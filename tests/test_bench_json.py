@@ -1,0 +1,111 @@
+"""`edgetrack bench`: JSON rows (keys, types, one per model x backend x precision x threads), the
+torch and OpenCV rows, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from deploy_helpers import synthetic_sequence
+from runtime_models import pooled_score_model
+from typer.testing import CliRunner
+
+from edgetrack.cli import _register, app
+
+ROOT = Path(__file__).resolve().parents[1]
+TYPES = {
+    "model": str, "backend": str, "precision": str, "threads": int, "model_ms_p50": float,
+    "model_ms_p90": float, "model_ms_mean": float, "e2e_ms_mean": float, "e2e_ms_p50": float,
+    "e2e_ms_p90": float, "e2e_fps": float, "frames": int, "auc": float, "params": int, "macs": int,
+    "size_mb": float, "cpu": str,
+}  # fmt: skip
+
+
+def _bench(*args: str):
+    _register()
+    return CliRunner().invoke(app, ["bench", *args])
+
+
+@pytest.fixture
+def models(tmp_path):
+    meta = {"template_size": 16, "search_size": 32, "feat_size": 4, "precision": "fp32"}
+    fp32 = pooled_score_model(tmp_path / "fp32.onnx", metadata=meta)
+    int8 = pooled_score_model(tmp_path / "int8.onnx", metadata={**meta, "precision": "int8"})
+    return fp32, int8, synthetic_sequence(tmp_path / "seq", frames=5)
+
+
+def test_json_has_one_typed_row_per_combination(models, tmp_path):
+    fp32, int8, seq = models
+    out = tmp_path / "rows.json"
+    result = _bench(str(fp32), str(int8), "--source", str(seq), "--precisions", "fp32,bf16,int8",
+                    "--threads", "1,2", "--runs", "3", "--warmup", "1", "--json", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())
+    combos = {(r["model"], r["backend"], r["precision"], r["threads"]) for r in rows}
+    expected = {("fp32.onnx", b, "fp32", t) for b in ("onnxruntime", "openvino") for t in (1, 2)}
+    expected |= {("fp32.onnx", "openvino", "bf16", t) for t in (1, 2)}  # onnxruntime has no bf16
+    expected |= {("int8.onnx", b, "int8", t) for b in ("onnxruntime", "openvino") for t in (1, 2)}
+    assert combos == expected and len(rows) == len(expected)
+    for row in rows:
+        for key, kind in TYPES.items():
+            assert isinstance(row[key], kind), (key, row[key])
+        assert row["frames"] == 4 and row["e2e_fps"] == pytest.approx(1e3 / row["e2e_ms_mean"])
+        assert row["model_ms_p50"] <= row["model_ms_p90"]
+        assert row["macs"] == 0  # pooling only: no MatMul / Conv to count
+    # every row tracked the same frames with the same (exact) model: one AUC
+    assert 0 < rows[0]["auc"] <= 1 and all(r["auc"] == pytest.approx(rows[0]["auc"]) for r in rows)
+
+
+def test_torch_checkpoint_gives_an_eager_row(tmp_path, single_torch_thread):
+    pytest.importorskip("torch")
+    from deploy_helpers import small_checkpoint
+
+    from models.complexity import count_complexity
+    from models.config import TrackerConfig
+    from models.ostrack import build_tracker
+
+    checkpoint, arch = small_checkpoint(tmp_path)
+    seq = synthetic_sequence(tmp_path / "seq", frames=4)
+    out = tmp_path / "rows.json"
+    result = _bench(str(checkpoint), "--source", str(seq), "--runs", "2", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(out.read_text())
+    counted = count_complexity(build_tracker(TrackerConfig.load(arch)))
+    assert (row["backend"], row["precision"]) == ("torch", "fp32")
+    assert (row["params"], row["macs"]) == (counted.params, counted.macs)
+
+
+def test_opencv_peer_row_on_vittrack(vittrack_onnx, otb_crossing, tmp_path):
+    out = tmp_path / "rows.json"
+    result = _bench(str(vittrack_onnx), "--source", str(otb_crossing), "--backends", "onnxruntime",
+                    "--frames", "4", "--runs", "2", "--peer", "opencv-vit", "--json", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["backend"]: r for r in json.loads(out.read_text())}
+    assert set(rows) == {"onnxruntime", "opencv-vit"}
+    assert rows["opencv-vit"]["model_ms_p50"] is None and rows["opencv-vit"]["e2e_ms_p50"] > 0
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--backends", "tensorrt"], "unknown backend tensorrt"),
+        (["--precisions", "fp8"], "unknown precision fp8"),
+        (["--threads", "0"], "--threads"),
+        (["--peer", "siamfc"], "unknown peer siamfc"),
+    ],
+)
+def test_bad_input_is_one_line(models, tmp_path, args, expected):
+    fp32, _, seq = models
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "edgetrack", "bench", str(fp32), "--source", str(seq), *args,
+               "--json", str(out / "rows.json")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert list(out.iterdir()) == []
