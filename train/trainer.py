@@ -346,6 +346,8 @@ class Trainer:
         with self._progress() as progress:
             for epoch in range(self.start_epoch, opt.epochs):
                 seed_everything(opt.seed, epoch, self.dist.rank)
+                if hasattr(self.objective, "set_epoch"):  # epoch-scheduled objectives (distillation)
+                    self.objective.set_epoch(epoch, opt.epochs)
                 self.dataset.set_epoch(epoch, self.interval_scheduler.q)
                 bin_weights = torch.as_tensor(
                     self.interval_scheduler.weights() if use_weights else np.ones(len(self.dataset.q_random)),
