@@ -3,14 +3,20 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.bench import bench
+from edgetrack.cli.distill import distill_command
 from edgetrack.cli.export import export
 from edgetrack.cli.info import info
+from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
+from edgetrack.cli.train import train_command
 
 app.command()(bench)
+app.command(name="distill")(distill_command)
 app.command()(export)
 app.command()(info)
+app.command()(synth)
 app.command()(track)
+app.command(name="train")(train_command)
 
 
 @app.command()

@@ -1,0 +1,124 @@
+"""Training pairs as a map-style dataset: sample i of an epoch is a pure function of
+(seed, epoch, rank, i), so a run is reproducible whatever the number of loader workers and resumes
+bit for bit at an epoch boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgetrack.datasets import Sequence, read_rgb
+from edgetrack.errors import EdgetrackError
+from train.config import DataConfig, DatasetConfig, SamplerConfig
+from train.pairs import DatasetIndex, RandomPairSampler
+from train.processing import PairProcessing
+from train.sstrack import IntervalBins, IntervalPairSampler, bin_of, random_bin_distribution
+
+MAX_TRIES = 100
+
+
+@dataclass
+class Source:
+    """One training dataset: its sequences, mixing ratio and whether it holds videos or images."""
+
+    name: str
+    sequences: list[Sequence]
+    ratio: float
+    is_video: bool
+
+    def index(self) -> DatasetIndex:
+        return DatasetIndex.from_sequences(self.name, self.sequences, self.ratio, self.is_video)
+
+
+def open_source(config: DatasetConfig) -> Source:
+    """Read a dataset through edgetrack's reader registry (`kind` is its registered name, e.g.
+    got10k_train, lasot_train, trackingnet_train, coco, custom). One-frame sequences make an image
+    dataset (the SSTrack image bin)."""
+    from edgetrack.datasets.registry import open_dataset
+
+    dataset = open_dataset(config.kind, config.root)
+    sequences = list(dataset)
+    if not sequences:
+        raise EdgetrackError(f"dataset {config.kind} at {config.root} has no sequences")
+    is_video = any(len(seq) > 1 for seq in sequences)
+    return Source(config.kind, sequences, config.ratio, is_video)
+
+
+def processing_from(config: DataConfig, tracker_config) -> PairProcessing:
+    """OSTrack processing with the data section's jitter/augmentation and the model's crop geometry."""
+    return PairProcessing(
+        template_size=tracker_config.template_size,
+        search_size=tracker_config.search_size,
+        template_factor=tracker_config.template_factor,
+        search_factor=tracker_config.search_factor,
+        center_jitter=config.center_jitter,
+        scale_jitter=config.scale_jitter,
+        grayscale_probability=config.grayscale_probability,
+        flip_probability=config.flip_probability,
+        brightness_jitter=config.brightness_jitter,
+    )
+
+
+class PairDataset:
+    """`len` samples per epoch for one rank; item i -> dict(template, search, template_box,
+    search_box, bin). The interval sampler draws bins by `q` (set each epoch by the scheduler)."""
+
+    def __init__(
+        self,
+        sources: list[Source],
+        sampler_config: SamplerConfig,
+        processing: PairProcessing,
+        samples: int,
+        seed: int,
+        rank: int = 0,
+    ):
+        self.sources = sources
+        self.indices = [s.index() for s in sources]
+        self.bins = IntervalBins(sampler_config.max_interval, sampler_config.bin_width)
+        self.random_sampler = RandomPairSampler(self.indices, sampler_config.max_interval)
+        self.q_random = random_bin_distribution(self.random_sampler, self.bins)
+        self.interval_sampler = (
+            IntervalPairSampler(self.indices, self.bins) if sampler_config.kind == "interval" else None
+        )
+        self.processing = processing
+        self.samples = int(samples)
+        self.seed = int(seed)
+        self.rank = int(rank)
+        self.epoch = 0
+
+    @property
+    def available_bins(self) -> np.ndarray:
+        if self.interval_sampler is None:
+            return self.q_random > 0
+        return self.interval_sampler.available
+
+    def set_epoch(self, epoch: int, q=None) -> None:
+        """Start epoch `epoch`; the interval sampler uses bin distribution q."""
+        self.epoch = int(epoch)
+        if q is not None and self.interval_sampler is not None:
+            self.interval_sampler.set_distribution(q)
+
+    def __len__(self) -> int:
+        return self.samples
+
+    def __getitem__(self, i: int) -> dict:
+        rng = np.random.default_rng([self.seed, self.epoch, self.rank, int(i)])
+        sampler = self.interval_sampler or self.random_sampler
+        for _ in range(MAX_TRIES):
+            draw = sampler.draw(rng)
+            seq = self.sources[draw.dataset].sequences[draw.sequence]
+            template_frame = read_rgb(seq.frames[draw.template_frame])
+            search_frame = (
+                template_frame
+                if draw.search_frame == draw.template_frame
+                else read_rgb(seq.frames[draw.search_frame])
+            )
+            out = self.processing(
+                template_frame, seq.gt[draw.template_frame], search_frame, seq.gt[draw.search_frame], rng
+            )
+            if out is not None:
+                out["bin"] = np.int64(bin_of(draw, self.indices, self.bins))
+                return out
+        raise EdgetrackError(f"no usable training pair after {MAX_TRIES} draws (boxes too small?)")
