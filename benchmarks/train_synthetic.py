@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 
 import torch
-from edgetrack.datasets.registry import open_dataset
 
+from edgetrack.datasets.registry import open_dataset
 from models.config import TrackerConfig
 from models.ostrack import build_tracker
 from train.config import load_config
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--held-out-kind", required=True, help="reader name of the held-out set")
     parser.add_argument("--held-out-root", required=True, type=Path)
     parser.add_argument("--max-sequences", type=int, default=0, help="evaluate on the first N (0: all)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, default=Path("runs/ablation"))
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], help="KEY=VALUE for every config"

@@ -152,20 +152,7 @@ class Trainer:
         self.device = resolve_device(opt.device, self.dist.local_rank)
         self.tracker_config = TrackerConfig.from_dict(config.model, source="config model")
         sources = sources if sources is not None else [open_source(d) for d in config.data.datasets]
-        torch.manual_seed(opt.seed)  # the same initial weights on every rank
-        self.model = model or build_tracker(self.tracker_config)
-        if model is None and opt.init_checkpoint:
-            report = load_checkpoint(self.model, opt.init_checkpoint)
-            if self.dist.is_main:
-                self.console.print(f"initialised from {opt.init_checkpoint} ({report.kind})")
-        self.model.to(self.device)
-        self.ddp_model = self.model
-        if self.dist.active:
-            # OSTrack keeps cls_token and pos_embed, unused in forward: hence find_unused_parameters
-            device_ids = [self.device.index] if self.device.type == "cuda" else None
-            self.ddp_model = DistributedDataParallel(
-                self.model, device_ids=device_ids, find_unused_parameters=True
-            )
+        self.model, self.ddp_model = self._build_model(model)
         self.objective = objective or TrackingObjective(
             BoxLossWeights(config.loss.focal, config.loss.giou, config.loss.l1)
         )
@@ -200,6 +187,23 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=opt.amp and self.device.type == "cuda")
         self.start_epoch = 0
         self.last_checkpoint: Path | None = None
+
+    def _build_model(self, model: torch.nn.Module | None):
+        """The plain model (seeded: the same initial weights on every rank) and its DDP wrapper."""
+        opt = self.config.train
+        torch.manual_seed(opt.seed)
+        if model is None:
+            model = build_tracker(self.tracker_config)
+            if opt.init_checkpoint:
+                report = load_checkpoint(model, opt.init_checkpoint)
+                if self.dist.is_main:
+                    self.console.print(f"initialised from {opt.init_checkpoint} ({report.kind})")
+        model.to(self.device)
+        if not self.dist.active:
+            return model, model
+        # OSTrack keeps cls_token and pos_embed, unused in forward: hence find_unused_parameters
+        device_ids = [self.device.index] if self.device.type == "cuda" else None
+        return model, DistributedDataParallel(model, device_ids=device_ids, find_unused_parameters=True)
 
     # ----------------------------------------------------------------- checkpoints
     @property
