@@ -3,6 +3,7 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.bench import bench
+from edgetrack.cli.demo import demo
 from edgetrack.cli.distill import distill_command
 from edgetrack.cli.export import export
 from edgetrack.cli.info import info
@@ -11,6 +12,7 @@ from edgetrack.cli.track import track
 from edgetrack.cli.train import train_command
 
 app.command()(bench)
+app.command()(demo)
 app.command(name="distill")(distill_command)
 app.command()(export)
 app.command()(info)
