@@ -24,6 +24,6 @@ $PYTHON -c "import json, sys, torch; print(json.dumps(torch.load(sys.argv[1], we
 $EDGETRACK export "$CHECKPOINT" --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
 cp train/configs/builtin.yaml $OUT/train_config.yaml
 $PYTHON benchmarks/builtin_eval.py $OUT/edgetrack_builtin.onnx --held-out $DATA/heldout \
-    --real "$SEQS/OTB/Crossing" "$SEQS/DTB70/Surfing06" "$SEQS/UAV123_10fps" --json $OUT/figures.json
+    --real "$SEQS/OTB/Crossing" "$SEQS/DTB70/Surfing06" "$SEQS/UAV123_10fps/data_seq/UAV123_10fps/wakeboard7" --json $OUT/figures.json
 $EDGETRACK bench $OUT/edgetrack_builtin.onnx --source "$SEQS/OTB/Crossing" --precisions fp32 \
     --threads 1,2 --json $RUN/bench.json
