@@ -3,11 +3,14 @@ clip against a keep-the-initial-box tracker, and one-line errors."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from test_runtime_cli import NO_TORCH
 
 from edgetrack.boxes import iou_xywh
 from edgetrack.builtin import BUILTIN_MODEL
@@ -15,6 +18,7 @@ from edgetrack.cli import main
 from edgetrack.cli.demo import demo_clip
 
 FRAMES, SEED = 40, 3
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(args, capsys) -> tuple[int, str, str]:
@@ -75,3 +79,12 @@ def test_demo_video_without_ground_truth_needs_init(tmp_path, capsys):
     )
     assert code in (0, None), stderr
     assert np.loadtxt(tmp_path / "out" / "boxes.txt", delimiter=",").shape == (5, 5)
+
+
+def test_demo_never_imports_torch(tmp_path):
+    """The demo runs in a process where any torch import fails."""
+    args = ["demo", "-o", str(tmp_path), "--frames", "5", "--threads", "1"]
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", NO_TORCH, *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "boxes.txt").read_text().splitlines()) == 5
