@@ -2,7 +2,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint demo clean arm-check
+.PHONY: setup test lint demo builtin-model clean arm-check
 
 setup:  ## .venv with the CPU torch and edgetrack (editable) with all extras
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,12 @@ test:
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+demo:  ## the built-in tracker on a generated clip: runs/demo/tracked.mp4, boxes.txt, latency table
+	$(BIN)/edgetrack demo -o runs/demo
+
+builtin-model:  ## retrain models/builtin/edgetrack_builtin.onnx from synthetic data (10-15 min on a CPU)
+	EDGETRACK=$(abspath $(BIN))/edgetrack PYTHON=$(abspath $(BIN))/python benchmarks/builtin_model.sh
 
 arm-check:  ## aarch64 parity under qemu-user (slow; installs Debian packages; not part of test). docs/arm.md
 	HOST_PY=$(abspath $(BIN))/python deploy/arm/arm_check.sh

@@ -3,6 +3,7 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.bench import bench
+from edgetrack.cli.demo import demo
 from edgetrack.cli.distill import distill_command
 from edgetrack.cli.eval import eval_command
 from edgetrack.cli.export import export
@@ -12,6 +13,7 @@ from edgetrack.cli.track import track
 from edgetrack.cli.train import train_command
 
 app.command()(bench)
+app.command()(demo)
 app.command(name="distill")(distill_command)
 app.command(name="eval")(eval_command)
 app.command()(export)

@@ -23,7 +23,9 @@ def track(
     source: str = typer.Argument(
         ..., help="Video file, image folder or glob, benchmark sequence folder, camera index (0) or URL."
     ),
-    model: Path = typer.Option(..., "--model", "-m", help="Tracker model: .onnx or OpenVINO .xml."),
+    model: Path | None = typer.Option(
+        None, "--model", "-m", help="Tracker model: .onnx or OpenVINO .xml (default: the built-in one)."
+    ),
     init: str | None = typer.Option(
         None,
         "--init",
@@ -40,13 +42,42 @@ def track(
     max_frames: int | None = typer.Option(None, "--max-frames", min=1, help="Stop after N frames."),
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
+    from edgetrack.boxes import parse_box
+    from edgetrack.builtin import builtin_model_path
+    from edgetrack.runtime.sources import open_source
+
+    init_box = parse_box(init) if init is not None else None
+    with open_source(source) as frames_source:
+        track_source(
+            frames_source, model or builtin_model_path(), init_box, label=source, backend=backend,
+            threads=threads, precision=precision, save_txt=save_txt, save_video=save_video, show=show,
+            max_frames=max_frames,
+        )  # fmt: skip
+
+
+def track_source(
+    frames_source,
+    model: Path,
+    init_box=None,
+    *,
+    label: str,
+    backend: str = "auto",
+    threads: int | None = None,
+    precision: str = "f32",
+    save_txt: Path | None = None,
+    save_video: Path | None = None,
+    show: bool = False,
+    max_frames: int | None = None,
+    title: str = "edgetrack track",
+):
+    """Track one object through an open `FrameSource` with the runtime Tracker: write the boxes and the
+    annotated video atomically, print the AUC (when the source has ground truth) and the latency table.
+    Returns (boxes per source frame from the first one as an (N,4) array, LatencyStats)."""
     import cv2
     import numpy as np
 
-    from edgetrack.boxes import parse_box
     from edgetrack.metrics import success_auc
     from edgetrack.runtime.profiling import LatencyStats
-    from edgetrack.runtime.sources import open_source
     from edgetrack.runtime.tracker import Tracker
     from edgetrack.runtime.writers import AnnotatedVideoWriter, BoxTextWriter
 
@@ -56,17 +87,15 @@ def track(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
 
-    init_box = parse_box(init) if init is not None else None
     with ExitStack() as stack:
-        frames_source = stack.enter_context(open_source(source))
         init_box = init_box or frames_source.init_box
         if init_box is None:
-            raise EdgetrackError(f"{source} has no ground truth: give the object's box with --init x,y,w,h")
+            raise EdgetrackError(f"{label} has no ground truth: give the object's box with --init x,y,w,h")
         tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
         frames = iter(frames_source)
         first = next(frames, None)
         if first is None:
-            raise EdgetrackError(f"{source}: no frame could be read")
+            raise EdgetrackError(f"{label}: no frame could be read")
         tracker.init(first.rgb, init_box)
         txt = stack.enter_context(BoxTextWriter(save_txt)) if save_txt else None
         video = AnnotatedVideoWriter(save_video, frames_source.fps) if save_video else None
@@ -93,24 +122,24 @@ def track(
             for row in [*skipped, (*box, score)]:
                 if txt:
                     txt.write(row[:4], row[4])
-                if frames_source.gt is not None:
-                    boxes.append(row[:4])
+                boxes.append(row[:4])
             last_row, next_index = (*box, score), frame.index + 1
             if video:
                 video.write(frame.rgb, box, score)
             status.update(_status_line(count, total, stats, score, frames_source.dropped))
             if (show and _show_frame(cv2, frame.rgb, box)) or count == max_frames:
                 break
-    summary = f"tracked {stats.frames + 1} frames of {source} with {tracker.backend.name}"
+    summary = f"tracked {stats.frames + 1} frames of {label} with {tracker.backend.name}"
     console.print(summary, soft_wrap=True, highlight=False)
     gt = frames_source.gt[first.index : first.index + len(boxes)] if frames_source.gt is not None else []
     if len(gt) == len(boxes) > 1:
         auc = success_auc(np.asarray(boxes), gt)
         console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
-    Console().print(stats.table(title=f"edgetrack track · {tracker.backend.name}"))
+    Console().print(stats.table(title=f"{title} · {tracker.backend.name}"))
     for path in (save_txt, save_video):
         if path:
             console.print(f"wrote {path}")
+    return np.asarray(boxes, dtype=np.float64).reshape(-1, 4), stats
 
 
 def _with_first(first, frames):

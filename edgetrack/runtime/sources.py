@@ -85,6 +85,21 @@ class ImageFiles(FrameSource):
             yield Frame(index, rgb, 1e3 * (time.perf_counter() - start))
 
 
+class ArrayFrames(FrameSource):
+    """Frames already in memory (RGB uint8), with optional ground truth (N,4) x,y,w,h."""
+
+    def __init__(self, name: str, frames: list[np.ndarray], gt: np.ndarray | None = None, fps: float = 30.0):
+        super().__init__(name, length=len(frames), fps=fps)
+        self.frames = frames
+        if gt is not None:
+            self.gt = np.asarray(gt, dtype=np.float64)
+            self.init_box = tuple(float(v) for v in self.gt[0])
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index, rgb in enumerate(self.frames):
+            yield Frame(index, rgb, 0.0)
+
+
 class VideoFile(FrameSource):
     """A video file read frame by frame; undecodable frames inside it are skipped with a warning."""
 
