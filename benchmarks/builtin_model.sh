@@ -15,8 +15,8 @@ CHECKPOINT=$RUN/train/checkpoints/epoch_$(printf %04d "$EPOCHS").pth
 SEQS=$SHARED/fixtures/sequences
 
 rm -rf "$DATA" "$RUN"
-$EDGETRACK synth --format got10k -o $DATA/train --sequences 48 --frames 100 --seed 1
-$EDGETRACK synth --format got10k -o $DATA/heldout --sequences 12 --frames 100 --seed 2
+$EDGETRACK synth --format got10k -o $DATA/train --split train --sequences 48 --frames 100 --seed 1
+$EDGETRACK synth --format got10k -o $DATA/heldout --split train --sequences 12 --frames 100 --seed 2
 $EDGETRACK train -c train/configs/builtin.yaml -o $RUN/train
 # the architecture file export looks for beside the checkpoint (NAME.json)
 $PYTHON -c "import json, sys, torch; print(json.dumps(torch.load(sys.argv[1], weights_only=True)['model_config']))" \

@@ -53,12 +53,10 @@ def demo(
 
 
 def demo_clip(frames: int, seed: int):
-    """An in-memory synthetic clip (a textured target drifting over a textured background) with its
-    ground truth, from `edgetrack synth`'s generator."""
-    import numpy as np
-
+    """An in-memory UAV-like clip with its ground truth, from `edgetrack synth`'s generator."""
     from edgetrack.runtime.sources import ArrayFrames
-    from edgetrack.synth import synthetic_sequence
+    from edgetrack.synth import SyntheticSequence
 
-    images, boxes = synthetic_sequence(np.random.default_rng(seed), frames)
-    return ArrayFrames(f"a generated clip ({frames} frames, seed {seed})", images, boxes, fps=DEMO_FPS)
+    clip = SyntheticSequence(seed, frames)
+    images = [clip.frame(i) for i in range(len(clip))]
+    return ArrayFrames(f"a generated clip ({frames} frames, seed {seed})", images, clip.boxes, fps=DEMO_FPS)
