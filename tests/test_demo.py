@@ -10,28 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_runtime_cli import NO_TORCH
+from test_runtime_cli import NO_TORCH, run_cli
 
 from edgetrack.boxes import iou_xywh
 from edgetrack.builtin import BUILTIN_MODEL
-from edgetrack.cli import main
 from edgetrack.cli.demo import demo_clip
 
 FRAMES, SEED = 40, 3
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(args, capsys) -> tuple[int, str, str]:
-    """Run `edgetrack ARGS` in-process through main() (its error handling included)."""
-    argv = sys.argv
-    sys.argv = ["edgetrack", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 def mean_iou(boxes: np.ndarray, gt: np.ndarray) -> float:
