@@ -80,7 +80,7 @@ def quantize_onnx(fp32_path: Path, out_path: Path, pairs: list[CropPair], io: Mo
         excluded = sensitive_nodes(onnx.load(str(prepared)), io)
         quantize_static(
             str(prepared), str(out_path), Reader(_feeds(pairs, io)), quant_format=QuantFormat.QDQ,
-            op_types_to_quantize=["Conv", "MatMul", "Gemm"], per_channel=True,
+            op_types_to_quantize=["Conv", "MatMul", "Gemm"], per_channel=True, reduce_range=True,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=excluded,
             extra_options={"MatMulConstBOnly": True, "WeightSymmetric": True, "ActivationSymmetric": False},
@@ -90,12 +90,14 @@ def quantize_onnx(fp32_path: Path, out_path: Path, pairs: list[CropPair], io: Mo
 def quantize_openvino(ov_model, pairs: list[CropPair], io: ModelIO):
     """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings)."""
     import nncf
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
 
     dataset = nncf.Dataset(_feeds(pairs, io))
     try:
         return nncf.quantize(
             ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs),
             preset=nncf.QuantizationPreset.PERFORMANCE,
+            advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
         )  # fmt: skip
     except RuntimeError as exc:
         raise EdgetrackError(f"NNCF quantisation failed: {str(exc).splitlines()[0]}") from exc
