@@ -5,6 +5,7 @@ from typer.testing import CliRunner
 
 from edgetrack.cli import app, commands  # noqa: F401
 from edgetrack.datasets import open_dataset
+from edgetrack.metrics.otb import success_auc
 from edgetrack.synth import SyntheticSequence, cover_level
 
 
@@ -28,6 +29,15 @@ def test_events_and_absence_are_consistent():
         and (visible[:, 0] + visible[:, 2] <= 320).all()
     )
     assert seq.frame(0).shape == (240, 320, 3) and seq.frame(0).dtype == np.uint8
+
+
+def test_the_target_wanders_over_the_frame():
+    """The camera follows the target loosely: keeping the first box is a weak tracker, as on UAV footage."""
+    auc = [
+        success_auc(np.repeat(seq.boxes[:1], len(seq), 0), seq.boxes)
+        for seq in map(SyntheticSequence, range(20))
+    ]
+    assert np.mean(auc) < 0.45
 
 
 def test_cover_levels():

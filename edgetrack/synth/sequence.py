@@ -1,11 +1,12 @@
 """`SyntheticSequence`: a UAV-like sequence generated on the fly and deterministic for a seed.
 
-A textured target and look-alike distractors move over a large textured ground seen by a camera that pans,
-zooms and rotates slightly. The target changes scale, its appearance drifts with time (its texture blends
-towards another one and its colours shift, so an old template matches worse than a recent one), the light
-changes, fast motion blurs the frame, an occluder sweeps over the target (partial then full occlusion), and
-the camera loses the target for a while (out of view). Boxes are the visible part of the target clipped to
-the frame, NaN when the target is absent (fully occluded or out of view)."""
+A textured target and look-alike distractors move over a large textured ground seen by a camera that
+follows the target loosely (so the target wanders over the frame), pans, zooms and rotates slightly. The
+target changes scale, its appearance drifts with time (its texture blends towards another one and its
+colours shift, so an old template matches worse than a recent one), the light changes, fast motion blurs
+the frame, an occluder sweeps over the target (partial then full occlusion), and the camera loses the
+target for a while (out of view). Boxes are the visible part of the target clipped to the frame, NaN when
+the target is absent (fully occluded or out of view)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ class SyntheticSequence:
             self.target_pos[0] + rng.uniform(-width, width, 2) * 0.4 + _smooth_walk(rng, frames, 2, 2.5)
             for _ in range(distractors)
         ]
-        offset = _smooth_walk(rng, frames, 2, 0.8)
+        # the camera follows the target loosely, so the target wanders over the frame
+        offset = _smooth_walk(rng, frames, 2, 2.5)
         # scheduled events (fractions of the sequence): an occluder sweep and an out-of-view excursion
         self.occlusion = (
             sorted(rng.integers(int(0.2 * frames), int(0.5 * frames) + 1, 2)) if frames >= 10 else None
