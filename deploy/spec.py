@@ -30,6 +30,7 @@ def spec_for_config(config, source_sha256: str | None, precision: str = "fp32") 
         feat_size=config.feat_size,
         template_factor=float(config.template_factor),
         search_factor=float(config.search_factor),
+        size_rate=float(config.size_rate),
         arch=config.to_dict(),
         source_sha256=source_sha256,
         precision=precision,

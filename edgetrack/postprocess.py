@@ -47,6 +47,17 @@ def map_box_back(box_crop_cxcywh, prev_box_xywh, search_size: int, resize_factor
     return (cx_real - 0.5 * w, cy_real - 0.5 * h, w, h)
 
 
+def damp_size(box_xywh, prev_box_xywh, rate: float):
+    """Keep the box's centre but move the previous size only `rate` of the way to its size (SiamRPN-style
+    size smoothing). rate 1 returns the box unchanged, as OSTrack does."""
+    if rate == 1.0:
+        return box_xywh
+    x, y, w, h = box_xywh
+    _, _, pw, ph = prev_box_xywh
+    new_w, new_h = pw + rate * (w - pw), ph + rate * (h - ph)
+    return (x + 0.5 * (w - new_w), y + 0.5 * (h - new_h), new_w, new_h)
+
+
 def clip_box(box_xywh, height: int, width: int, margin: float = 10.0):
     """Clip a box to the frame keeping at least `margin` pixels of it inside, as OSTrack does."""
     x1, y1, w, h = box_xywh

@@ -23,7 +23,8 @@ class TrackerConfig:
 
     `ce_loc` lists the 0-based blocks that eliminate search tokens; `ce_keep_ratio` is one ratio for
     all of them or one per listed block. `ce_template_range` says which template tokens score the
-    search tokens: "CTR_POINT" (the template-centre token, OSTrack's default) or "ALL".
+    search tokens: "CTR_POINT" (the template-centre token, OSTrack's default) or "ALL". `size_rate` says
+    how far each frame's predicted size moves the tracked size (1: replaces it, as OSTrack; see damp_size).
     """
 
     embed_dim: int = 768
@@ -35,6 +36,7 @@ class TrackerConfig:
     search_size: int = 256
     template_factor: float = 2.0
     search_factor: float = 4.0
+    size_rate: float = 1.0
     ce_loc: tuple[int, ...] = ()
     ce_keep_ratio: float | tuple[float, ...] = 1.0
     ce_template_range: str = "CTR_POINT"
@@ -58,6 +60,8 @@ class TrackerConfig:
             size = getattr(self, name)
             if size <= 0 or size % self.patch_size:
                 problems.append(f"{name} {size} is not a positive multiple of patch_size {self.patch_size}")
+        if not 0.0 < self.size_rate <= 1.0:
+            problems.append(f"size_rate {self.size_rate} must lie in (0, 1]")
         if self.head != "CENTER":
             problems.append(f"head {self.head!r} is not supported (only 'CENTER')")
         if self.head_channels % 8 or self.head_channels <= 0:

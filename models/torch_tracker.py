@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from edgetrack.boxes import check_init_box
-from edgetrack.postprocess import clip_box, decode_peak, hann2d, map_box_back
+from edgetrack.postprocess import clip_box, damp_size, decode_peak, hann2d, map_box_back
 from edgetrack.preprocess import Normalizer, sample_target
 from models.ostrack import OSTrack
 
@@ -49,6 +49,8 @@ class TorchTracker:
         crop, resize_factor = sample_target(frame, self.state, cfg.search_factor, cfg.search_size)
         score, size, offset = self.infer(self.normalizer(crop))
         box_crop, self.last_score = decode_peak(score, size, offset, self.window)
-        box = map_box_back(box_crop, self.state, cfg.search_size, resize_factor)
+        box = damp_size(
+            map_box_back(box_crop, self.state, cfg.search_size, resize_factor), self.state, cfg.size_rate
+        )
         self.state = clip_box(box, height, width, margin=10)
         return self.state

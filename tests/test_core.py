@@ -7,7 +7,7 @@ import pytest
 
 from edgetrack.boxes import check_init_box, iou_xywh, parse_box
 from edgetrack.errors import EdgetrackError
-from edgetrack.postprocess import clip_box, decode_peak, hann1d, hann2d, map_box_back
+from edgetrack.postprocess import clip_box, damp_size, decode_peak, hann1d, hann2d, map_box_back
 from edgetrack.preprocess import Normalizer, crop_window, sample_target
 
 
@@ -87,6 +87,14 @@ def test_map_box_back_and_clip():
     assert box == pytest.approx((100 - 25.6, 80 - 51.2, 51.2, 102.4))
     assert clip_box((-5, -5, 3, 3), 100, 200, margin=10) == (0.0, 0.0, 10.0, 10.0)
     assert clip_box((195, 50, 30, 10), 100, 200, margin=10) == (190.0, 50.0, 10.0, 10.0)
+
+
+def test_damp_size_keeps_the_centre_and_moves_the_size_part_way():
+    box, previous = (40.0, 20.0, 40.0, 20.0), (0.0, 0.0, 20.0, 10.0)
+    assert damp_size(box, previous, 1.0) is box  # OSTrack: the prediction as it is
+    x, y, w, h = damp_size(box, previous, 0.25)
+    assert (w, h) == pytest.approx((25.0, 12.5))
+    assert (x + w / 2, y + h / 2) == pytest.approx((60.0, 30.0))
 
 
 def test_boxes_parsing_and_checks():

@@ -17,11 +17,14 @@ OUTPUTS = [("output1", [1, 1, 16, 16]), ("output2", [1, 2, 16, 16]), ("output3",
 
 
 def test_spec_json_round_trip_and_defaults():
-    spec = ModelSpec(128, 256, 16, color="BGR", arch={"depth": 12}, precision="f32", source_sha256="ab")
+    spec = ModelSpec(
+        128, 256, 16, size_rate=0.3, color="BGR", arch={"depth": 12}, precision="f32", source_sha256="ab"
+    )
     again = ModelSpec.from_json(spec.to_json())
     assert again == spec
     data = json.loads(ModelSpec(128, 256, 16).to_json())
     assert data["template_factor"] == 2.0 and data["search_factor"] == 4.0 and data["scale"] == 255.0
+    assert data["size_rate"] == 1.0  # OSTrack: the predicted size replaces the tracked one
     assert (
         data["color"] == "RGB" and tuple(data["mean"]) == IMAGENET_MEAN and tuple(data["std"]) == IMAGENET_STD
     )
@@ -38,6 +41,7 @@ def test_spec_json_round_trip_and_defaults():
         ('{"template_size": 0, "search_size": 256, "feat_size": 16}', "template_size"),
         ('{"template_size": 128, "search_size": 256, "feat_size": 16, "std": [1, 0, 1]}', "std"),
         ('{"template_size": 128, "search_size": 256, "feat_size": 16, "mean": 0.5}', "mean"),
+        ('{"template_size": 128, "search_size": 256, "feat_size": 16, "size_rate": 0}', "size_rate"),
     ],
 )
 def test_bad_metadata_is_a_clear_error(text, message):

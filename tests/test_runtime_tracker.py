@@ -70,6 +70,15 @@ def test_metadata_factors_change_the_crop(tmp_path):
     assert result.box == pytest.approx((14.0, 26.0, 16.0, 16.0), abs=1e-4)
 
 
+def test_metadata_size_rate_damps_the_size_and_keeps_the_centre(tmp_path):
+    # as test_track_moves_to_the_brightest_cell (predicted box (32, 16, 16, 16) from the 8 px init box),
+    # with size_rate 0.25: size 8 + 0.25 * (16 - 8) = 10 around the same centre (40, 24)
+    meta = {"template_size": 16, "search_size": 32, "feat_size": 4, "size_rate": 0.25}
+    tracker = Tracker(pooled_score_model(tmp_path / "m.onnx", size=0.5, metadata=meta), "onnxruntime")
+    tracker.init(np.zeros((64, 64, 3), np.uint8), (24, 24, 8, 8))
+    assert tracker.track(frame_with_blob(36, 20)).box == pytest.approx((35.0, 19.0, 10.0, 10.0), abs=1e-4)
+
+
 def test_track_before_init_and_bad_frames_raise(tmp_path):
     tracker = Tracker(pooled_score_model(tmp_path / "m.onnx"), backend="onnxruntime")
     with pytest.raises(EdgetrackError, match="before"):

@@ -30,6 +30,7 @@ class ModelSpec:
     feat_size: int
     template_factor: float = 2.0
     search_factor: float = 4.0
+    size_rate: float = 1.0
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     scale: float = 255.0
@@ -57,6 +58,8 @@ class ModelSpec:
                 raise EdgetrackError(f"model metadata: {name} must be three numbers, got {value!r}")
         if any(v <= 0 for v in self.std):
             raise EdgetrackError(f"model metadata: std must be positive, got {self.std!r}")
+        if not isinstance(self.size_rate, (int, float)) or not 0.0 < self.size_rate <= 1.0:
+            raise EdgetrackError(f"model metadata: size_rate must lie in (0, 1], got {self.size_rate!r}")
         if self.color not in COLORS:
             raise EdgetrackError(f"model metadata: color must be RGB or BGR, got {self.color!r}")
 
