@@ -19,9 +19,9 @@ ARM_ROOTFS=${ARM_ROOTFS:-$CACHE/arm64-rootfs}
 ARM_WHEELS=${ARM_WHEELS:-$CACHE/arm64-wheels}
 ARM_SUITE=${ARM_SUITE:-bookworm}
 ARM_MIRROR=${ARM_MIRROR:-http://deb.debian.org/debian}
-ARM_CPUS=${ARM_CPUS:-cortex-a72 max}
+ARM_CPUS=${ARM_CPUS:-cortex-a72 max,pauth-impdef=on}
 ARM_BACKENDS=${ARM_BACKENDS:-onnxruntime openvino}
-ARM_THREADS=${ARM_THREADS:-2}
+ARM_THREADS=${ARM_THREADS:-1}
 ARM_MIN_IOU=${ARM_MIN_IOU:-0.99}
 HOST_PY=${HOST_PY:-$REPO/.venv/bin/python}
 MODEL=${MODEL:-$REPO/../shared/fixtures/models/vittrack.onnx}
