@@ -31,6 +31,7 @@ def spec_for_config(config, source_sha256: str | None, precision: str = "fp32") 
         template_factor=float(config.template_factor),
         search_factor=float(config.search_factor),
         size_rate=float(config.size_rate),
+        min_score=float(config.min_score),
         arch=config.to_dict(),
         source_sha256=source_sha256,
         precision=precision,

@@ -67,3 +67,18 @@ def clip_box(box_xywh, height: int, width: int, margin: float = 10.0):
     y1 = min(max(0.0, y1), height - margin)
     y2 = min(max(margin, y2), height)
     return (x1, y1, max(margin, x2 - x1), max(margin, y2 - y1))
+
+
+def next_box(
+    box_crop_cxcywh, score: float, prev_box_xywh, search_size: int, resize_factor: float, frame_hw,
+    size_rate: float = 1.0, min_score: float = 0.0,
+):  # fmt: skip
+    """The tracker's next box from the decoded peak: mapped back to the frame, size damped by `size_rate`,
+    clipped as OSTrack does; the previous box unchanged when the peak score is below `min_score` (the
+    target is taken as occluded or out of view and searched for again where it was last seen)."""
+    if score < min_score:
+        return prev_box_xywh
+    box = damp_size(
+        map_box_back(box_crop_cxcywh, prev_box_xywh, search_size, resize_factor), prev_box_xywh, size_rate
+    )
+    return clip_box(box, frame_hw[0], frame_hw[1], margin=10.0)

@@ -25,6 +25,7 @@ class TrackerConfig:
     all of them or one per listed block. `ce_template_range` says which template tokens score the
     search tokens: "CTR_POINT" (the template-centre token, OSTrack's default) or "ALL". `size_rate` says
     how far each frame's predicted size moves the tracked size (1: replaces it, as OSTrack; see damp_size).
+    Below a peak score of `min_score` the tracker keeps its previous box (0: never, as OSTrack).
     """
 
     embed_dim: int = 768
@@ -37,6 +38,7 @@ class TrackerConfig:
     template_factor: float = 2.0
     search_factor: float = 4.0
     size_rate: float = 1.0
+    min_score: float = 0.0
     ce_loc: tuple[int, ...] = ()
     ce_keep_ratio: float | tuple[float, ...] = 1.0
     ce_template_range: str = "CTR_POINT"
@@ -62,6 +64,8 @@ class TrackerConfig:
                 problems.append(f"{name} {size} is not a positive multiple of patch_size {self.patch_size}")
         if not 0.0 < self.size_rate <= 1.0:
             problems.append(f"size_rate {self.size_rate} must lie in (0, 1]")
+        if not 0.0 <= self.min_score < 1.0:
+            problems.append(f"min_score {self.min_score} must lie in [0, 1)")
         if self.head != "CENTER":
             problems.append(f"head {self.head!r} is not supported (only 'CENTER')")
         if self.head_channels % 8 or self.head_channels <= 0:

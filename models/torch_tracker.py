@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from edgetrack.boxes import check_init_box
-from edgetrack.postprocess import clip_box, damp_size, decode_peak, hann2d, map_box_back
+from edgetrack.postprocess import decode_peak, hann2d, next_box
 from edgetrack.preprocess import Normalizer, sample_target
 from models.ostrack import OSTrack
 
@@ -45,12 +45,11 @@ class TorchTracker:
         if self.template is None:
             raise RuntimeError("TorchTracker.track called before init")
         cfg = self.config
-        height, width = frame.shape[:2]
         crop, resize_factor = sample_target(frame, self.state, cfg.search_factor, cfg.search_size)
         score, size, offset = self.infer(self.normalizer(crop))
         box_crop, self.last_score = decode_peak(score, size, offset, self.window)
-        box = damp_size(
-            map_box_back(box_crop, self.state, cfg.search_size, resize_factor), self.state, cfg.size_rate
-        )
-        self.state = clip_box(box, height, width, margin=10)
+        self.state = next_box(
+            box_crop, self.last_score, self.state, cfg.search_size, resize_factor, frame.shape[:2],
+            cfg.size_rate, cfg.min_score,
+        )  # fmt: skip
         return self.state

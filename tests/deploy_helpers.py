@@ -11,7 +11,8 @@ import numpy as np
 SMALL_ARCH = {
     "embed_dim": 32, "depth": 2, "num_heads": 2, "mlp_ratio": 2, "patch_size": 16,
     "template_size": 32, "search_size": 64, "template_factor": 2.0, "search_factor": 4.0,
-    "size_rate": 0.5, "ce_loc": [1], "ce_keep_ratio": 0.7, "head": "CENTER", "head_channels": 16, "pretrain_img_size": 64,
+    "size_rate": 0.5, "min_score": 0.1, "ce_loc": [1], "ce_keep_ratio": 0.7, "head": "CENTER",
+    "head_channels": 16, "pretrain_img_size": 64,
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from edgetrack.boxes import check_init_box, iou_xywh, parse_box
 from edgetrack.errors import EdgetrackError
-from edgetrack.postprocess import clip_box, damp_size, decode_peak, hann1d, hann2d, map_box_back
+from edgetrack.postprocess import clip_box, damp_size, decode_peak, hann1d, hann2d, map_box_back, next_box
 from edgetrack.preprocess import Normalizer, crop_window, sample_target
 
 
@@ -95,6 +95,14 @@ def test_damp_size_keeps_the_centre_and_moves_the_size_part_way():
     x, y, w, h = damp_size(box, previous, 0.25)
     assert (w, h) == pytest.approx((25.0, 12.5))
     assert (x + w / 2, y + h / 2) == pytest.approx((60.0, 30.0))
+
+
+def test_next_box_keeps_the_previous_box_below_min_score():
+    prev, peak = (90.0, 70.0, 20.0, 20.0), (0.5, 0.5, 0.1, 0.2)
+    moved = next_box(peak, 0.4, prev, 256, 0.5, (480, 640))
+    assert moved == clip_box(map_box_back(peak, prev, 256, 0.5), 480, 640)
+    assert next_box(peak, 0.4, prev, 256, 0.5, (480, 640), min_score=0.3) == moved
+    assert next_box(peak, 0.2, prev, 256, 0.5, (480, 640), min_score=0.3) is prev  # lost: stay
 
 
 def test_boxes_parsing_and_checks():

@@ -47,7 +47,7 @@ def test_fp32_matches_torch_and_metadata_round_trips(small, tmp_path, single_tor
     checkpoint, arch, _ = small
     assert backend.spec == spec_for_config(TrackerConfig.load(arch), file_sha256(checkpoint), "fp32")
     assert backend.spec.arch["ce_loc"] == [1] and backend.io.score == "score"
-    assert backend.spec.size_rate == 0.5  # the tracking setting travels with the file
+    assert (backend.spec.size_rate, backend.spec.min_score) == (0.5, 0.1)  # tracking settings travel along
 
 
 def test_onnx_is_one_file_with_contract_names(small, tmp_path, single_torch_thread):

@@ -79,6 +79,18 @@ def test_metadata_size_rate_damps_the_size_and_keeps_the_centre(tmp_path):
     assert tracker.track(frame_with_blob(36, 20)).box == pytest.approx((35.0, 19.0, 10.0, 10.0), abs=1e-4)
 
 
+def test_metadata_min_score_keeps_the_box_when_the_peak_is_weak(tmp_path):
+    # a grey blob (168) peaks at (168 / 255 - 0.485) / 0.229 = 0.76:
+    # min_score 0.99 keeps the init box, 0.5 lets it move
+    for min_score, expected in ((0.99, (24.0, 24.0, 8.0, 8.0)), (0.5, (32.0, 16.0, 16.0, 16.0))):
+        meta = {"template_size": 16, "search_size": 32, "feat_size": 4, "min_score": min_score}
+        tracker = Tracker(pooled_score_model(tmp_path / "m.onnx", size=0.5, metadata=meta), "onnxruntime")
+        tracker.init(np.zeros((64, 64, 3), np.uint8), (24, 24, 8, 8))
+        assert tracker.track(frame_with_blob(36, 20, color=(168, 168, 168))).box == pytest.approx(
+            expected, abs=1e-4
+        )
+
+
 def test_track_before_init_and_bad_frames_raise(tmp_path):
     tracker = Tracker(pooled_score_model(tmp_path / "m.onnx"), backend="onnxruntime")
     with pytest.raises(EdgetrackError, match="before"):

@@ -31,6 +31,7 @@ class ModelSpec:
     template_factor: float = 2.0
     search_factor: float = 4.0
     size_rate: float = 1.0
+    min_score: float = 0.0
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     scale: float = 255.0
@@ -60,6 +61,8 @@ class ModelSpec:
             raise EdgetrackError(f"model metadata: std must be positive, got {self.std!r}")
         if not isinstance(self.size_rate, (int, float)) or not 0.0 < self.size_rate <= 1.0:
             raise EdgetrackError(f"model metadata: size_rate must lie in (0, 1], got {self.size_rate!r}")
+        if not isinstance(self.min_score, (int, float)) or not 0.0 <= self.min_score < 1.0:
+            raise EdgetrackError(f"model metadata: min_score must lie in [0, 1), got {self.min_score!r}")
         if self.color not in COLORS:
             raise EdgetrackError(f"model metadata: color must be RGB or BGR, got {self.color!r}")
 

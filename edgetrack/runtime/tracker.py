@@ -10,7 +10,7 @@ import numpy as np
 
 from edgetrack.boxes import check_init_box
 from edgetrack.errors import EdgetrackError
-from edgetrack.postprocess import clip_box, damp_size, decode_peak, hann2d, map_box_back
+from edgetrack.postprocess import decode_peak, hann2d, next_box
 from edgetrack.preprocess import Normalizer, sample_target
 from edgetrack.runtime.backends import Backend, open_backend
 
@@ -78,10 +78,10 @@ class Tracker:
         score_map, size_map, offset_map = self.backend.run(self._template, self._search)
         t2 = time.perf_counter()
         box_crop, score = decode_peak(score_map, size_map, offset_map, self._window)
-        box = map_box_back(box_crop, self._state, spec.search_size, resize_factor)
-        box = damp_size(box, self._state, spec.size_rate)
-        height, width = frame_rgb.shape[:2]
-        self._state = clip_box(box, height, width, margin=10.0)
+        self._state = next_box(
+            box_crop, score, self._state, spec.search_size, resize_factor, frame_rgb.shape[:2],
+            spec.size_rate, spec.min_score,
+        )  # fmt: skip
         t3 = time.perf_counter()
         timings = {
             "preprocess": 1e3 * (t1 - t0),
