@@ -2,7 +2,7 @@
 # Reproduces the built-in tracker (models/builtin/): synthetic data -> edgetrack train -> edgetrack export
 # (ONNX fp32) -> held-out synthetic and real-sequence AUC -> edgetrack bench. `make builtin-model` runs it.
 # Synthetic data only is learned from; the real sequences (SHARED, default ../shared) are only evaluated on.
-# About 10-15 minutes on a busy 2-core CPU (training runs on one thread).
+# About 25 minutes on a 2-core CPU (training runs on one thread).
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
 PYTHON=${PYTHON:-python}
@@ -15,7 +15,7 @@ CHECKPOINT=$RUN/train/checkpoints/epoch_$(printf %04d "$EPOCHS").pth
 SEQS=$SHARED/fixtures/sequences
 
 rm -rf "$DATA" "$RUN"
-$EDGETRACK synth --format got10k -o $DATA/train --split train --sequences 48 --frames 100 --seed 1
+$EDGETRACK synth --format got10k -o $DATA/train --split train --sequences 96 --frames 100 --seed 1
 $EDGETRACK synth --format got10k -o $DATA/heldout --split train --sequences 12 --frames 100 --seed 2
 $EDGETRACK train -c train/configs/builtin.yaml -o $RUN/train
 # the architecture file export looks for beside the checkpoint (NAME.json)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from test_runtime_cli import NO_TORCH, run_cli
 
 from edgetrack.boxes import iou_xywh
@@ -46,10 +45,6 @@ def test_demo_follows_the_generated_target(tmp_path, capsys):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporaries left
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 open: the built-in model does not yet beat keep-the-initial-box on UAV-like clips",
-)
 def test_demo_beats_keeping_the_initial_box(tmp_path, capsys):
     out = tmp_path / "demo"
     run_cli(["demo", "-o", out, "--frames", FRAMES, "--seed", SEED, "--threads", "1"], capsys)
