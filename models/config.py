@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from edgetrack.errors import EdgetrackError
+from edgetrack.runtime.metadata import is_number
 
 # Keys a fixture or release JSON may carry beside the architecture: recorded there, not needed here.
 INFORMATIONAL_KEYS = frozenset({"sequence", "frames", "name", "notes"})
@@ -62,10 +63,10 @@ class TrackerConfig:
             size = getattr(self, name)
             if size <= 0 or size % self.patch_size:
                 problems.append(f"{name} {size} is not a positive multiple of patch_size {self.patch_size}")
-        if not 0.0 < self.size_rate <= 1.0:
-            problems.append(f"size_rate {self.size_rate} must lie in (0, 1]")
-        if not 0.0 <= self.min_score < 1.0:
-            problems.append(f"min_score {self.min_score} must lie in [0, 1)")
+        if not is_number(self.size_rate) or not 0.0 < self.size_rate <= 1.0:
+            problems.append(f"size_rate {self.size_rate!r} must be a number in (0, 1]")
+        if not is_number(self.min_score) or not 0.0 <= self.min_score < 1.0:
+            problems.append(f"min_score {self.min_score!r} must be a number in [0, 1)")
         if self.head != "CENTER":
             problems.append(f"head {self.head!r} is not supported (only 'CENTER')")
         if self.head_channels % 8 or self.head_channels <= 0:

@@ -176,6 +176,10 @@ def test_config_unknown_keys_and_bad_values_are_named(tmp_path):
         TrackerConfig.from_dict(dict(SMALL, num_heads=3))
     with pytest.raises(EdgetrackError, match="ce_keep_ratio has 1 values for 2"):
         TrackerConfig.from_dict(dict(SMALL, ce_loc=[0, 1], ce_keep_ratio=[0.5]))
+    with pytest.raises(EdgetrackError, match="size_rate 'abc' must be a number in"):
+        TrackerConfig.from_dict(dict(SMALL, size_rate="abc"))
+    with pytest.raises(EdgetrackError, match="min_score 1.5 must be a number in"):
+        TrackerConfig.from_dict(dict(SMALL, min_score=1.5))
     with pytest.raises(EdgetrackError, match="does not exist"):
         TrackerConfig.load(tmp_path / "absent.json")
 

@@ -43,6 +43,7 @@ def test_spec_json_round_trip_and_defaults():
         ('{"template_size": 128, "search_size": 256, "feat_size": 16, "mean": 0.5}', "mean"),
         ('{"template_size": 128, "search_size": 256, "feat_size": 16, "size_rate": 0}', "size_rate"),
         ('{"template_size": 128, "search_size": 256, "feat_size": 16, "min_score": 1}', "min_score"),
+        ('{"template_size": 128, "search_size": 256, "feat_size": 16, "size_rate": true}', "size_rate"),
     ],
 )
 def test_bad_metadata_is_a_clear_error(text, message):

@@ -21,6 +21,11 @@ OUTPUT_NAMES = ("score", "size", "offset")
 COLORS = ("RGB", "BGR")
 
 
+def is_number(value) -> bool:
+    """A real int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Crop sizes and factors, normalisation and colour order of one tracker model."""
@@ -59,9 +64,9 @@ class ModelSpec:
                 raise EdgetrackError(f"model metadata: {name} must be three numbers, got {value!r}")
         if any(v <= 0 for v in self.std):
             raise EdgetrackError(f"model metadata: std must be positive, got {self.std!r}")
-        if not isinstance(self.size_rate, (int, float)) or not 0.0 < self.size_rate <= 1.0:
+        if not is_number(self.size_rate) or not 0.0 < self.size_rate <= 1.0:
             raise EdgetrackError(f"model metadata: size_rate must lie in (0, 1], got {self.size_rate!r}")
-        if not isinstance(self.min_score, (int, float)) or not 0.0 <= self.min_score < 1.0:
+        if not is_number(self.min_score) or not 0.0 <= self.min_score < 1.0:
             raise EdgetrackError(f"model metadata: min_score must lie in [0, 1), got {self.min_score!r}")
         if self.color not in COLORS:
             raise EdgetrackError(f"model metadata: color must be RGB or BGR, got {self.color!r}")
