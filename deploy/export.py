@@ -107,9 +107,9 @@ class _Reference:
             self.name = f"fp32 ONNX {req.source.name} (onnxruntime)"
             self.counts = _onnx_counts(req.source)
         else:
-            from deploy.torch_export import arch_file, load_tracker, torch_to_onnx
+            from deploy.torch_export import load_tracker, torch_to_onnx
 
-            self.torch_model, config = load_tracker(req.source, arch_file(req.source, req.arch_config))
+            self.torch_model, config = load_tracker(req.source, req.arch_config)
             proto, carried = torch_to_onnx(self.torch_model), {}
             self.spec = spec_for_config(config, sha)
             self.io = ModelIO("template", "search", "score", "size", "offset")

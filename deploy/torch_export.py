@@ -10,36 +10,24 @@ from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import INPUT_NAMES, OUTPUT_NAMES
 
 OPSET = 17
-ARCH_SUFFIXES = (".json", ".yaml", ".yml")
 
 
-def arch_file(checkpoint: Path, arch_config: Path | None) -> Path:
-    """--arch-config, else NAME.json / NAME.yaml beside the checkpoint."""
-    if arch_config is not None:
-        if not arch_config.is_file():
-            raise EdgetrackError(f"architecture file {arch_config} does not exist")
-        return arch_config
-    stem = checkpoint.name.split(".")[0]
-    for suffix in ARCH_SUFFIXES:
-        if (candidate := checkpoint.with_name(stem + suffix)).is_file():
-            return candidate
-    raise EdgetrackError(f"no architecture for {checkpoint}: give --arch-config ARCH.json")
-
-
-def load_tracker(checkpoint: Path, arch_config: Path):
-    """(model in eval mode, TrackerConfig) from a checkpoint and its architecture file.
+def load_tracker(checkpoint: Path, arch_config: Path | None = None):
+    """(model in eval mode, TrackerConfig) from a checkpoint and its architecture: --arch-config, else
+    the one the checkpoint carries or a NAME.json / NAME.yaml beside it.
 
     A checkpoint that does not fit the architecture raises models.checkpoint's EdgetrackError,
     which names the missing / unexpected / mis-shaped keys.
     """
-    from models.checkpoint import load_checkpoint
-    from models.config import TrackerConfig
+    from models.checkpoint import checkpoint_architecture, load_checkpoint
     from models.ostrack import build_tracker
 
-    config = TrackerConfig.load(arch_config)
-    model = build_tracker(config).eval()
+    found = checkpoint_architecture(checkpoint, arch_config)
+    if found is None:
+        raise EdgetrackError(f"no architecture for {checkpoint}: give --arch-config ARCH.json")
+    model = build_tracker(found.config).eval()
     load_checkpoint(model, checkpoint)
-    return model, config
+    return model, found.config
 
 
 def torch_to_onnx(model):

@@ -293,3 +293,35 @@ def infer_config(sd: Mapping) -> TrackerConfig:
         )
     except KeyError as exc:
         raise EdgetrackError(f"cannot infer the architecture: the state dict has no {exc}") from exc
+
+
+ARCH_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class FoundArchitecture:
+    """A checkpoint's architecture and where it was read from (a file, or the checkpoint itself)."""
+
+    config: TrackerConfig
+    origin: str
+
+
+def checkpoint_architecture(
+    checkpoint: str | Path, arch: str | Path | None = None
+) -> FoundArchitecture | None:
+    """The architecture of a checkpoint: `arch` if given, else the `model_config` of an edgetrack
+    training or distillation checkpoint, else NAME.json / NAME.yaml beside NAME.pth(.tar); else None."""
+    if arch is not None:
+        if not Path(arch).is_file():
+            raise EdgetrackError(f"architecture file {arch} does not exist")
+        return FoundArchitecture(TrackerConfig.load(arch), str(arch))
+    checkpoint = Path(checkpoint)
+    obj, _ = read_checkpoint(checkpoint)
+    if isinstance(obj, Mapping) and isinstance(obj.get("model_config"), Mapping):
+        origin = f"{checkpoint} model_config"
+        return FoundArchitecture(TrackerConfig.from_dict(dict(obj["model_config"]), source=origin), origin)
+    stem = checkpoint.name.split(".")[0]
+    for suffix in ARCH_SUFFIXES:
+        if (sibling := checkpoint.with_name(stem + suffix)).is_file():
+            return FoundArchitecture(TrackerConfig.load(sibling), str(sibling))
+    return None

@@ -61,3 +61,33 @@ def test_cli_export_writes_and_prints_the_check(inputs, tmp_path):
                 "--verify-source", str(inputs["seq"]), "-o", str(out), "--threads", "1")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.is_file() and "fp32 parity" in done.stdout and "box IoU" in done.stdout
+
+
+def test_training_checkpoint_exports_with_the_architecture_it_carries(tmp_path):
+    """A checkpoint written by `edgetrack train` carries model_config: no --arch-config needed, and the
+    exported metadata has that architecture (tracking settings included)."""
+    import onnx
+    import torch
+
+    from models.config import TrackerConfig
+    from models.ostrack import build_tracker
+
+    arch = {**SMALL_ARCH, "min_score": 0.25}
+    model = build_tracker(TrackerConfig.from_dict(arch))
+    checkpoint = tmp_path / "epoch_0003.pth"
+    torch.save({"net": model.state_dict(), "model_config": model.config.to_dict(), "epoch": 3}, checkpoint)
+    out = tmp_path / "m.onnx"
+    done = _run(str(checkpoint), "--format", "onnx", "--no-verify", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    meta = json.loads({p.key: p.value for p in onnx.load(str(out)).metadata_props}["edgetrack"])
+    assert meta["min_score"] == 0.25 and meta["search_size"] == SMALL_ARCH["search_size"]
+
+
+def test_checkpoint_without_an_architecture_is_one_line(tmp_path):
+    import torch
+
+    checkpoint = tmp_path / "bare.pth"
+    torch.save({"net": {}}, checkpoint)
+    done = _run(str(checkpoint), "--format", "onnx", "-o", str(tmp_path / "m.onnx"))
+    assert done.returncode == 2 and "give --arch-config" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "m.onnx").exists()

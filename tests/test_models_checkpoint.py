@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from edgetrack.errors import EdgetrackError
-from models.checkpoint import load_checkpoint
+from models.checkpoint import checkpoint_architecture, load_checkpoint
 from models.config import TrackerConfig
 from models.ostrack import build_tracker
 
@@ -192,3 +192,24 @@ def test_shipped_architecture_files_load():
     for path in files:
         cfg = TrackerConfig.load(path)
         assert cfg.search_size % cfg.patch_size == 0
+
+
+def test_checkpoint_architecture_order(tmp_path):
+    """--arch-config first, then the model_config a training checkpoint carries, then NAME.json beside
+    the checkpoint; None when there is none of them."""
+    model = small_model()
+    bare, carried = tmp_path / "bare.pth.tar", tmp_path / "carried.pth"
+    torch.save({"net": model.state_dict()}, bare)
+    torch.save({"net": model.state_dict(), "model_config": dict(SMALL, depth=1)}, carried)
+    given = tmp_path / "given.json"
+    given.write_text(json.dumps(dict(SMALL, depth=3)))
+    assert checkpoint_architecture(bare) is None
+    (tmp_path / "bare.json").write_text(json.dumps(SMALL))
+    (tmp_path / "carried.json").write_text(json.dumps(SMALL))
+    found = checkpoint_architecture(bare)
+    assert found.config.depth == 2 and found.origin.endswith("bare.json")
+    found = checkpoint_architecture(carried)
+    assert found.config.depth == 1 and found.origin.endswith("model_config")
+    assert checkpoint_architecture(carried, given).config.depth == 3
+    with pytest.raises(EdgetrackError, match="does not exist"):
+        checkpoint_architecture(bare, tmp_path / "missing.json")

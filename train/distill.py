@@ -34,7 +34,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from edgetrack.errors import EdgetrackError
 from models.ce import eliminate_candidates, restore_search_tokens
-from models.checkpoint import load_checkpoint, read_checkpoint
+from models.checkpoint import checkpoint_architecture, load_checkpoint
 from models.config import TrackerConfig
 from models.ostrack import OSTrack, build_tracker
 from train.config import TrainConfig, _build, apply_override, check_config, read_yaml_with_base
@@ -222,27 +222,13 @@ def init_student_from_teacher(
 
 
 # ----------------------------------------------------------------------------- teacher
-def teacher_architecture(checkpoint: Path, arch: Path | None) -> TrackerConfig:
-    """The teacher's architecture: `arch` if given, else the `model_config` an edgetrack checkpoint
-    carries, else NAME.json / NAME.yaml beside the checkpoint."""
-    from edgetrack.cli.info import _sibling_arch
-
-    if arch is not None:
-        return TrackerConfig.load(arch)
-    obj, _ = read_checkpoint(checkpoint)
-    if isinstance(obj, dict) and isinstance(obj.get("model_config"), dict):
-        return TrackerConfig.from_dict(obj["model_config"], source=f"{checkpoint} model_config")
-    sibling = _sibling_arch(Path(checkpoint))
-    if sibling is None:
-        raise EdgetrackError(f"no architecture for teacher {checkpoint}: give --teacher-arch ARCH.json")
-    return TrackerConfig.load(sibling)
-
-
 def load_teacher(checkpoint: Path | str, arch: Path | str | None = None) -> OSTrack:
     """The teacher, frozen (no gradients) and in eval mode (no dropout or drop path)."""
     checkpoint = Path(checkpoint)
-    config = teacher_architecture(checkpoint, Path(arch) if arch else None)
-    teacher = build_tracker(config)
+    found = checkpoint_architecture(checkpoint, arch)
+    if found is None:
+        raise EdgetrackError(f"no architecture for teacher {checkpoint}: give --teacher-arch ARCH.json")
+    teacher = build_tracker(found.config)
     load_checkpoint(teacher, checkpoint)
     return freeze(teacher)
 

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from edgetrack.errors import EdgetrackError
 
-ARCH_SUFFIXES = (".json", ".yaml", ".yml")
 METADATA_KEY = "edgetrack"
 
 
@@ -25,16 +24,6 @@ def _millions(n: int) -> str:
 
 def _giga(n: int) -> str:
     return f"{n / 1e9:.3f} G ({n:,})"
-
-
-def _sibling_arch(path: Path) -> Path | None:
-    """`name.json` / `name.yaml` beside `name.pth.tar` / `name.pth`."""
-    stem = path.name.split(".")[0]
-    for suffix in ARCH_SUFFIXES:
-        candidate = path.with_name(stem + suffix)
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _config_rows(cfg) -> list[tuple[str, str]]:
@@ -63,6 +52,8 @@ def _config_rows(cfg) -> list[tuple[str, str]]:
 def _torch_rows(path: Path, arch_config: Path | None) -> list[tuple[str, str]]:
     """Build the model in torch and count it; load the checkpoint's weights when one is given."""
     from models.checkpoint import (
+        ARCH_SUFFIXES,
+        checkpoint_architecture,
         find_state_dict,
         infer_config,
         is_vit_backbone,
@@ -70,15 +61,14 @@ def _torch_rows(path: Path, arch_config: Path | None) -> list[tuple[str, str]]:
         read_checkpoint,
     )
     from models.complexity import count_complexity
-    from models.config import TrackerConfig
     from models.ostrack import build_tracker
 
     rows: list[tuple[str, str]] = []
     is_arch_file = path.suffix.lower() in ARCH_SUFFIXES
-    arch = arch_config or (path if is_arch_file else _sibling_arch(path))
-    if arch is not None:
-        cfg = TrackerConfig.load(arch)
-        rows.append(("architecture from", str(arch)))
+    found = checkpoint_architecture(path, path if is_arch_file else arch_config)
+    if found is not None:
+        cfg = found.config
+        rows.append(("architecture from", found.origin))
     else:
         sd = find_state_dict(read_checkpoint(path)[0])
         if is_vit_backbone(sd):
