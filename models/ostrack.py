@@ -122,6 +122,11 @@ class OSTrack(nn.Module):
         return_tokens: bool = False,
     ) -> dict:
         feat, aux = self.backbone(template, search, ce_template_mask, ce_keep_rate, return_tokens)
+        return {**self.decode(feat), "aux": aux}
+
+    def decode(self, feat: torch.Tensor) -> dict:
+        """The CENTER head on the search part of the backbone's tokens (B, L_z + L_x, C): OSTrack's
+        `pred_boxes` (B, 1, 4), `score_map`, `size_map`, `offset_map`, and `backbone_feat` (= feat)."""
         n = self.config.feat_size
         search_feat = feat[:, -n * n :].transpose(1, 2).reshape(feat.shape[0], -1, n, n)
         score, size, offset = self.box_head(search_feat)
@@ -132,7 +137,6 @@ class OSTrack(nn.Module):
             "size_map": size,
             "offset_map": offset,
             "backbone_feat": feat,
-            "aux": aux,
         }
 
 

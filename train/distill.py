@@ -264,22 +264,12 @@ def _run_blocks(model, blocks: range, tokens, search_index, token_counts, ce_tem
 
 def _decode(model: OSTrack, tokens: torch.Tensor, search_index: torch.Tensor) -> dict:
     """Final norm, eliminated positions restored as zeros, CENTER head: OSTrack.forward's outputs."""
-    backbone, n = model.backbone, model.config.feat_size
+    backbone = model.backbone
     tokens = backbone.norm(tokens)
     search_tokens = tokens[:, backbone.lens_z :]
     if search_tokens.shape[1] < backbone.lens_x:
         search_tokens = restore_search_tokens(search_tokens, search_index, backbone.lens_x)
-    feat = torch.cat([tokens[:, : backbone.lens_z], search_tokens], dim=1)
-    search_feat = feat[:, -n * n :].transpose(1, 2).reshape(feat.shape[0], -1, n, n)
-    score, size, offset = model.box_head(search_feat)
-    boxes = model.box_head.cal_bbox(score, size, offset)
-    return {
-        "pred_boxes": boxes.unsqueeze(1),
-        "score_map": score,
-        "size_map": size,
-        "offset_map": offset,
-        "backbone_feat": feat,
-    }
+    return model.decode(torch.cat([tokens[:, : backbone.lens_z], search_tokens], dim=1))
 
 
 class StageProjections(nn.Module):
