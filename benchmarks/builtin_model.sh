@@ -18,9 +18,6 @@ rm -rf "$DATA" "$RUN"
 $EDGETRACK synth --format got10k -o $DATA/train --split train --sequences 96 --frames 100 --seed 1
 $EDGETRACK synth --format got10k -o $DATA/heldout --split train --sequences 12 --frames 100 --seed 2
 $EDGETRACK train -c train/configs/builtin.yaml -o $RUN/train
-# the architecture file export looks for beside the checkpoint (NAME.json)
-$PYTHON -c "import json, sys, torch; print(json.dumps(torch.load(sys.argv[1], weights_only=True)['model_config']))" \
-    "$CHECKPOINT" > "${CHECKPOINT%.pth}.json"
 $EDGETRACK export "$CHECKPOINT" --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
 cp train/configs/builtin.yaml $OUT/train_config.yaml
 $PYTHON benchmarks/builtin_eval.py $OUT/edgetrack_builtin.onnx --held-out $DATA/heldout \

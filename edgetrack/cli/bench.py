@@ -28,7 +28,7 @@ def bench(
     warmup: int = typer.Option(10, "--warmup", min=0, help="Untimed passes per row first."),
     peer: str | None = typer.Option(None, "--peer", help="opencv-vit: add cv2.TrackerVit on each fp32 ONNX."),
     arch_config: Path | None = typer.Option(
-        None, "--arch-config", help="Architecture of a checkpoint MODEL (default: NAME.json beside it)."
+        None, "--arch-config", help="Architecture JSON/YAML (default: the checkpoint's own or NAME.json)."
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the rows as a JSON list here."),
 ) -> None:

@@ -19,7 +19,7 @@ def distill_command(
         None, "--teacher", help="Teacher checkpoint (OSTrack or edgetrack training checkpoint)."
     ),
     teacher_arch: Path = typer.Option(
-        None, "--teacher-arch", help="Teacher architecture (JSON/YAML); default: NAME.json beside it."
+        None, "--teacher-arch", help="Teacher architecture (default: the checkpoint's own or NAME.json)."
     ),
     overrides: list[str] = typer.Argument(
         None, help="Dotted overrides such as train.epochs=3 distill.stages=2 model.depth=2."

@@ -15,7 +15,7 @@ def export(
     format: str = typer.Option(..., "--format", "-f", help="onnx or openvino (IR .xml + .bin)."),
     precision: str = typer.Option("fp32", "--precision", "-p", help="fp32, fp16 (IR), bf16 (IR), int8."),
     arch_config: Path | None = typer.Option(
-        None, "--arch-config", help="Architecture JSON/YAML of a checkpoint (default: NAME.json beside it)."
+        None, "--arch-config", help="Architecture JSON/YAML (default: the checkpoint's own or NAME.json)."
     ),
     calib: Path | None = typer.Option(
         None, "--calib", help="int8 calibration: a sequence folder or a folder of sequences (ground truth)."

@@ -165,7 +165,7 @@ def info(
         ..., help="Checkpoint (.pth/.tar), architecture (.json/.yaml), .onnx or .xml."
     ),
     arch_config: Path | None = typer.Option(
-        None, "--arch-config", help="Architecture JSON/YAML for a checkpoint (default: NAME.json beside it)."
+        None, "--arch-config", help="Architecture JSON/YAML (default: the checkpoint's own or NAME.json)."
     ),
 ) -> None:
     """Parameters, MACs, input sizes and candidate-elimination settings of a tracker."""
