@@ -17,7 +17,7 @@ from deploy.calibration import CropPair, crop_pairs
 from deploy.onnx_io import load_onnx, save_onnx, set_metadata
 from deploy.outputs import atomic_outputs
 from deploy.spec import file_sha256, read_onnx_contract, spec_for_config, with_precision
-from deploy.verify import OutputDiff, compare_outputs, tracks_iou
+from deploy.verify import BoxAgreement, OutputDiff, box_agreement, compare_outputs
 from edgetrack.datasets.discover import find_sequences
 from edgetrack.errors import EdgetrackError
 from edgetrack.modelstats import model_stats
@@ -56,7 +56,7 @@ class ExportReport:
     spec: ModelSpec
     reference: str
     diffs: list[OutputDiff] = field(default_factory=list)
-    ious: dict[str, float] = field(default_factory=dict)
+    agreement: dict[str, BoxAgreement] = field(default_factory=dict)
     real_crops: bool = True
     runtime_precision: str = "f32"
 
@@ -198,7 +198,8 @@ def _verify(req, ref: _Reference, path: Path, sequences, report: ExportReport, p
     reference = ref.backend(req.threads)
     report.diffs = compare_outputs(reference.run, backend.run, pairs)
     if sequences:
-        report.ious = tracks_iou(Tracker(reference), Tracker(backend), sequences, progress)
+        trackers = (lambda: Tracker(reference), lambda: Tracker(backend))
+        report.agreement = box_agreement(*trackers, sequences, progress)
     worst = max(d.max_abs for d in report.diffs)
     if req.precision == "fp32" and worst > FP32_TOLERANCE:
         raise EdgetrackError(

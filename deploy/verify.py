@@ -46,24 +46,52 @@ def compare_outputs(
     return [OutputDiff(n, float(worst[k]), float(sums[k] / counts[k])) for k, n in enumerate(OUTPUT_NAMES)]
 
 
-def tracks_iou(reference, candidate, sequences: list[Sequence], progress: Progress | None = None) -> dict:
-    """Track every sequence with both trackers (init on the first ground-truth box): sequence name ->
-    mean IoU of their boxes over the tracked frames. Trackers need init(frame, box) and track(frame),
-    whose result is a box or has a `.box`."""
+@dataclass(frozen=True)
+class BoxAgreement:
+    """Mean IoU of a candidate tracker's boxes with the reference tracker's over one sequence.
+
+    `tracking`: each tracker follows its own boxes (a closed loop: one frame where the peak moves can
+    send the two apart for good, so it also measures how stable the network's tracking is).
+    `same_crops`: the candidate is re-centred on the reference's previous box before every frame, so both
+    see the same search crop and only the candidate's arithmetic differs.
+    """
+
+    tracking: float
+    same_crops: float
+
+
+def box_agreement(
+    reference: Callable[[], object],
+    candidate: Callable[[], object],
+    sequences: list[Sequence],
+    progress: Progress | None = None,
+) -> dict[str, BoxAgreement]:
+    """Sequence name -> BoxAgreement, every tracker initialised on the first ground-truth box.
+
+    `reference()` / `candidate()` make fresh trackers: init(frame, box), track(frame) returning a box or
+    something with a `.box`; candidates also need relocate(box)."""
     result = {}
     for sequence in sequences:
         task = progress.add_task(f"check {sequence.name}", total=len(sequence.frames)) if progress else None
+        ref, free, led = reference(), candidate(), candidate()
         first = read_rgb(sequence.frames[0])
-        reference.init(first, sequence.gt[0])
-        candidate.init(first, sequence.gt[0])
-        ref_boxes, got_boxes = [], []
+        for tracker in (ref, free, led):
+            tracker.init(first, sequence.gt[0])
+        ref_boxes, free_boxes, led_boxes = [], [], []
         for path in sequence.frames[1:]:
             frame = read_rgb(path)
-            ref_boxes.append(_box(reference.track(frame)))
-            got_boxes.append(_box(candidate.track(frame)))
+            if ref_boxes:
+                led.relocate(ref_boxes[-1])
+            ref_boxes.append(_box(ref.track(frame)))
+            free_boxes.append(_box(free.track(frame)))
+            led_boxes.append(_box(led.track(frame)))
             if progress:
                 progress.advance(task)
-        result[sequence.name] = float(iou_xywh(np.array(ref_boxes), np.array(got_boxes)).mean())
+        ref_boxes = np.array(ref_boxes)
+        result[sequence.name] = BoxAgreement(
+            tracking=float(iou_xywh(ref_boxes, np.array(free_boxes)).mean()),
+            same_crops=float(iou_xywh(ref_boxes, np.array(led_boxes)).mean()),
+        )
     return result
 
 

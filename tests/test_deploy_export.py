@@ -40,7 +40,8 @@ def _diffs(report) -> dict:
 def test_fp32_matches_torch_and_metadata_round_trips(small, tmp_path, single_torch_thread, fmt, name):
     report, out = _export(small, tmp_path, fmt, "fp32", name)
     assert max(d.max_abs for d in report.diffs) <= 1e-4
-    assert report.real_crops and min(report.ious.values()) > 0.999
+    assert report.real_crops and report.agreement
+    assert all(a.tracking > 0.999 and a.same_crops > 0.999 for a in report.agreement.values())
     expected = {"onnx": {"m.onnx"}, "openvino": {"m.xml", "m.bin"}}[fmt]
     assert {p.name for p in tmp_path.iterdir()} == expected  # no sidecar, no temporaries
     backend = (OnnxRuntimeBackend if fmt == "onnx" else OpenVinoBackend)(out, threads=1)
@@ -90,7 +91,7 @@ def test_fp16_ir_drift_is_small(small, tmp_path, single_torch_thread):
     diffs = _diffs(report)
     assert 0 < diffs["score"].max_abs < 1e-2 and diffs["size"].mean_abs < 5e-3
     assert OpenVinoBackend(out, threads=1).spec.precision == "fp16"
-    assert min(report.ious.values()) > 0.95
+    assert all(a.tracking > 0.95 and a.same_crops > 0.95 for a in report.agreement.values())
 
 
 @pytest.mark.parametrize("fmt, name", [("onnx", "q.onnx"), ("openvino", "q.xml")])

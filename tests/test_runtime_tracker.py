@@ -47,6 +47,22 @@ def test_next_search_is_centred_on_the_last_box(tmp_path):
     assert result.box == pytest.approx((48.0, 0.0, 32.0, 16.0), abs=1e-4)
 
 
+def test_relocate_centres_the_next_search_on_the_given_box(tmp_path):
+    # relocating to the box the first step of the test above found gives that test's second result
+    tracker = Tracker(pooled_score_model(tmp_path / "m.onnx", size=0.5), backend="onnxruntime")
+    with pytest.raises(EdgetrackError, match="before"):
+        tracker.relocate((32, 16, 16, 16))
+    tracker.init(np.zeros((96, 96, 3), np.uint8), (24, 24, 8, 8))
+    tracker.relocate((32, 16, 16, 16))
+    assert tracker.box == (32.0, 16.0, 16.0, 16.0)
+    frame = np.zeros((96, 96, 3), np.uint8)
+    frame[0:8, 56:72] = 255
+    assert tracker.track(frame).box == pytest.approx((48.0, 0.0, 32.0, 16.0), abs=1e-4)
+    for bad in ((1, 2, 0, 4), (1, 2, 3), (np.nan, 0, 4, 4)):
+        with pytest.raises(EdgetrackError, match="relocate"):
+            tracker.relocate(bad)
+
+
 def test_bgr_metadata_swaps_channels(tmp_path):
     meta = {"template_size": 16, "search_size": 32, "feat_size": 4, "color": "BGR"}
     path = pooled_score_model(tmp_path / "bgr.onnx", size=0.5, metadata=meta)

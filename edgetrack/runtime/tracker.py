@@ -65,6 +65,16 @@ class Tracker:
         self._normalize(crop, out=self._template)
         self._state = box
 
+    def relocate(self, box_xywh) -> None:
+        """Centre the next search on `box_xywh` (a re-detection, or another tracker's box); the template
+        from init is kept."""
+        if self._state is None:
+            raise EdgetrackError("Tracker.relocate() called before Tracker.init()")
+        box = tuple(float(v) for v in box_xywh)
+        if len(box) != 4 or not all(np.isfinite(box)) or box[2] <= 0 or box[3] <= 0:
+            raise EdgetrackError(f"relocate needs a finite x,y,w,h box with positive size, got {box_xywh!r}")
+        self._state = box
+
     def track(self, frame_rgb: np.ndarray) -> TrackResult:
         """Locate the object in the next frame; the result's box becomes the next search centre."""
         if self._state is None:
