@@ -1,5 +1,7 @@
 """Training config: YAML, dotted overrides, strict keys and types."""
 
+from pathlib import Path
+
 import pytest
 
 from edgetrack.errors import EdgetrackError
@@ -75,3 +77,19 @@ def test_base_file_is_merged_under(tmp_path, config_file):
     assert config.train.epochs == 9 and config.train.lr == 0.001
     assert config.sampler.kind == "interval" and config.sampler.gradient_scaling is False
     assert len(config.data.datasets) == 2
+
+
+SHIPPED = sorted((Path(__file__).resolve().parents[1] / "train" / "configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_configs_load_with_a_valid_tracker(path):
+    """Every config under train/configs reads (training or distillation) and builds a valid architecture."""
+    from models.config import TrackerConfig
+    from train.distill import load_distill_config
+
+    is_distill = "distill:" in path.read_text()
+    config = load_distill_config(path)[0] if is_distill else load_config(path)
+    if not is_distill:
+        TrackerConfig.from_dict(config.model, source=path.name)
+    assert config.train.epochs > 0 and config.data.datasets
