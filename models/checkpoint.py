@@ -19,6 +19,7 @@ from models.ostrack import OSTrack
 from models.vit import resize_pos_embed_grid
 
 STATE_DICT_KEYS = ("net", "model", "state_dict", "model_state_dict")
+ARCH_SUFFIXES = (".json", ".yaml", ".yml")  # architecture files beside a checkpoint
 _TORCH_REBUILDERS = frozenset(
     {
         "_rebuild_tensor",
@@ -293,9 +294,6 @@ def infer_config(sd: Mapping) -> TrackerConfig:
         )
     except KeyError as exc:
         raise EdgetrackError(f"cannot infer the architecture: the state dict has no {exc}") from exc
-
-
-ARCH_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 @dataclass(frozen=True)
