@@ -86,9 +86,10 @@ SHIPPED = sorted((Path(__file__).resolve().parents[1] / "train" / "configs").glo
 def test_shipped_configs_load_with_a_valid_tracker(path):
     """Every config under train/configs reads (training or distillation) and builds a valid architecture."""
     from models.config import TrackerConfig
+    from train.config import read_yaml_with_base
     from train.distill import load_distill_config
 
-    is_distill = "distill:" in path.read_text()
+    is_distill = "distill" in read_yaml_with_base(path)
     config = load_distill_config(path)[0] if is_distill else load_config(path)
     if not is_distill:
         TrackerConfig.from_dict(config.model, source=path.name)
