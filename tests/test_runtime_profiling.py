@@ -32,3 +32,21 @@ def test_auto_keeps_the_faster_backend(tmp_path, monkeypatch, faster):
     path = pooled_score_model(tmp_path / "m.onnx")
     monkeypatch.setattr(backends, "median_latency_ms", lambda b: 1.0 if b.name == faster else 2.0)
     assert backends.open_backend(path, "auto").name == faster
+
+
+def test_sustained_rate_is_frames_over_wall_time_and_serial_adds_decode(monkeypatch):
+    from edgetrack.runtime import profiling
+
+    clock = iter([100.0, 100.010, 100.020, 100.030, 100.040])  # start, then one add every 10 ms
+    monkeypatch.setattr(profiling.time, "perf_counter", lambda: next(clock))
+    stats = LatencyStats()
+    assert stats.fps_sustained() != stats.fps_sustained()  # NaN before start()
+    stats.start()
+    for _ in range(4):  # decode 8 ms + tracking 7 ms serially: 15 ms; overlapped: 10 ms a frame
+        stats.add(8.0, {"preprocess": 1.0, "inference": 5.0, "postprocess": 1.0})
+    assert stats.fps_sustained() == pytest.approx(100.0)
+    assert stats.fps_serial() == pytest.approx(1000 / 15.0)
+    console = Console(width=120, record=True)
+    console.print(stats.table())
+    text = console.export_text()
+    assert "sustained, with decode" in text and "(sustained) 100.0" in text and "end-to-end 66.7" in text

@@ -40,14 +40,21 @@ def track(
     save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
     show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
     max_frames: int | None = typer.Option(None, "--max-frames", min=1, help="Stop after N frames."),
+    prefetch: int = typer.Option(
+        4, "--prefetch", min=0, help="Frames decoded ahead on a reader thread (files, folders); 0: inline."
+    ),
+    decode_reduce: int = typer.Option(
+        1, "--decode-reduce", help="Decode files at 1/N size (1, 2, 4, 8); boxes stay in full-frame pixels."
+    ),
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
     from edgetrack.boxes import parse_box
     from edgetrack.builtin import builtin_model_path
+    from edgetrack.runtime.prefetch import prefetched
     from edgetrack.runtime.sources import open_source
 
     init_box = parse_box(init) if init is not None else None
-    with open_source(source) as frames_source:
+    with prefetched(open_source(source, decode_reduce), prefetch) as frames_source:
         track_source(
             frames_source, model or builtin_model_path(), init_box, label=source, backend=backend,
             threads=threads, precision=precision, save_txt=save_txt, save_video=save_video, show=show,
@@ -91,12 +98,13 @@ def track_source(
         init_box = init_box or frames_source.init_box
         if init_box is None:
             raise EdgetrackError(f"{label} has no ground truth: give the object's box with --init x,y,w,h")
+        scale = frames_source.scale  # frame pixels per source pixel (reduced decoding)
         tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
         frames = iter(frames_source)
         first = next(frames, None)
         if first is None:
             raise EdgetrackError(f"{label}: no frame could be read")
-        tracker.init(first.rgb, init_box)
+        tracker.init(first.rgb, [v * scale for v in init_box])
         txt = stack.enter_context(BoxTextWriter(save_txt)) if save_txt else None
         video = AnnotatedVideoWriter(save_video, frames_source.fps) if save_video else None
         if video:
@@ -111,23 +119,25 @@ def track_source(
         last_row, next_index = None, first.index
         total = min((n for n in (frames_source.length, max_frames) if n), default=None)
         status = stack.enter_context(console.status("", spinner="dots"))
+        stats.start()
         for count, frame in enumerate(_with_first(first, frames), 1):
             if frame is first:
                 box, score = tuple(init_box), 1.0
             else:
                 result = tracker.track(frame.rgb)
                 stats.add(frame.decode_ms, result.timings)
-                box, score = result.box, result.score
+                box, score = tuple(v / scale for v in result.box), result.score
             skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index) if last_row else []
             for row in [*skipped, (*box, score)]:
                 if txt:
                     txt.write(row[:4], row[4])
                 boxes.append(row[:4])
             last_row, next_index = (*box, score), frame.index + 1
+            drawn = [v * scale for v in box]  # in the decoded frame's pixels
             if video:
-                video.write(frame.rgb, box, score)
+                video.write(frame.rgb, drawn, score)
             status.update(_status_line(count, total, stats, score, frames_source.dropped))
-            if (show and _show_frame(cv2, frame.rgb, box)) or count == max_frames:
+            if (show and _show_frame(cv2, frame.rgb, drawn)) or count == max_frames:
                 break
     summary = f"tracked {stats.frames + 1} frames of {label} with {tracker.backend.name}"
     console.print(summary, soft_wrap=True, highlight=False)

@@ -2,7 +2,10 @@
 folders, cameras and network streams. Every source yields `Frame`s: RGB pixels, the frame's index in
 the source, and the time spent decoding it.
 
-File sources never drop a frame; a frame that does not decode is skipped with a warning. Live sources
+File sources never drop a frame; a frame that does not decode is skipped with a warning. They can
+decode at reduced resolution (`reduce` 2, 4 or 8: OpenCV's reduced-size JPEG decoding, other images
+and videos resized right after decoding); `scale` then says how many frame pixels one source pixel is.
+`edgetrack.runtime.prefetch` decodes file sources on a reader thread, ahead of the tracker. Live sources
 (a camera index, an rtsp:// or http(s):// URL) read on a background thread that keeps only the newest
 frame, so a slow tracker always works on the present; a dropped stream is reopened a few times before
 an EdgetrackError.
@@ -30,6 +33,14 @@ log = logging.getLogger(__name__)
 GLOB_CHARS = "*?["
 URL_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 MAX_BAD_VIDEO_FRAMES = 25  # consecutive undecodable frames before a video counts as ended
+REDUCTIONS = (1, 2, 4, 8)
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+REDUCED_JPEG_FLAGS = {
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+RGB_FLAG = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV 4.10+
 
 
 @dataclass
@@ -53,6 +64,7 @@ class FrameSource:
         self.init_box: tuple[float, float, float, float] | None = None
         self.gt: np.ndarray | None = None
         self.dropped = 0
+        self.scale = 1.0
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -67,21 +79,53 @@ class FrameSource:
         self.close()
 
 
+def check_reduce(reduce: int) -> int:
+    """The decoding reduction factor if it is one of REDUCTIONS, else an EdgetrackError."""
+    if reduce not in REDUCTIONS:
+        choices = ", ".join(map(str, REDUCTIONS))
+        raise EdgetrackError(f"decode reduction must be one of {choices}, got {reduce}")
+    return reduce
+
+
+def _shrink(image: np.ndarray, reduce: int) -> np.ndarray:
+    """A decoded frame at 1/reduce of its size (area averaging; sides rounded up, as the JPEG decoder)."""
+    if reduce == 1:
+        return image
+    height, width = image.shape[:2]
+    return cv2.resize(image, (-(-width // reduce), -(-height // reduce)), interpolation=cv2.INTER_AREA)
+
+
+def read_image_rgb(path: Path, reduce: int = 1) -> np.ndarray | None:
+    """RGB pixels of an image file at 1/reduce of its size, or None when it does not decode. JPEGs are
+    decoded reduced and straight to RGB where OpenCV can (4.10+: no BGR->RGB pass)."""
+    is_jpeg = path.suffix.lower() in JPEG_SUFFIXES
+    flag = REDUCED_JPEG_FLAGS[reduce] if is_jpeg and reduce > 1 else cv2.IMREAD_COLOR
+    if RGB_FLAG is not None:
+        image = cv2.imread(str(path), (flag & ~cv2.IMREAD_COLOR) | RGB_FLAG)
+    else:
+        bgr = cv2.imread(str(path), flag)
+        image = None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    if image is None or flag != cv2.IMREAD_COLOR:
+        return image
+    return _shrink(image, reduce)
+
+
 class ImageFiles(FrameSource):
     """A list of image files, read in order; an undecodable file is skipped with a warning."""
 
-    def __init__(self, name: str, paths: list[Path]):
+    def __init__(self, name: str, paths: list[Path], reduce: int = 1):
         super().__init__(name, length=len(paths))
         self.paths = paths
+        self.reduce = check_reduce(reduce)
+        self.scale = 1.0 / reduce
 
     def __iter__(self) -> Iterator[Frame]:
         for index, path in enumerate(self.paths):
             start = time.perf_counter()
-            bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if bgr is None:
+            rgb = read_image_rgb(path, self.reduce)
+            if rgb is None:
                 log.warning("skipping frame %d: cannot decode %s", index, path)
                 continue
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             yield Frame(index, rgb, 1e3 * (time.perf_counter() - start))
 
 
@@ -103,7 +147,7 @@ class ArrayFrames(FrameSource):
 class VideoFile(FrameSource):
     """A video file read frame by frame; undecodable frames inside it are skipped with a warning."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, reduce: int = 1):
         capture = cv2.VideoCapture(str(path))
         if not capture.isOpened():
             raise EdgetrackError(f"cannot open video {path} (not a video, or a codec OpenCV lacks)")
@@ -112,6 +156,8 @@ class VideoFile(FrameSource):
         super().__init__(path.name, length=count if count > 0 else None, fps=fps if fps > 0 else 30.0)
         self._capture = capture
         self.path = path
+        self.reduce = check_reduce(reduce)
+        self.scale = 1.0 / reduce
 
     def __iter__(self) -> Iterator[Frame]:
         index, bad_in_a_row = 0, 0
@@ -119,7 +165,7 @@ class VideoFile(FrameSource):
             start = time.perf_counter()
             ok, bgr = self._capture.read()
             if ok and bgr is not None:
-                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                rgb = cv2.cvtColor(_shrink(bgr, self.reduce), cv2.COLOR_BGR2RGB)
                 yield Frame(index, rgb, 1e3 * (time.perf_counter() - start))
                 bad_in_a_row = 0
             else:
@@ -204,16 +250,18 @@ class LiveStream(FrameSource):
         self._capture.release()
 
 
-def _sequence_source(folder: Path) -> ImageFiles:
+def _sequence_source(folder: Path, reduce: int) -> ImageFiles:
     sequence = load_sequence_folder(folder)
-    source = ImageFiles(sequence.name, sequence.frames)
+    source = ImageFiles(sequence.name, sequence.frames, reduce)
     source.gt = sequence.gt
     source.init_box = sequence.init_box
     return source
 
 
-def open_source(text: str) -> FrameSource:
-    """Open SOURCE: a camera index, a stream URL, a sequence folder, an image folder or glob, a video."""
+def open_source(text: str, reduce: int = 1) -> FrameSource:
+    """Open SOURCE: a camera index, a stream URL, a sequence folder, an image folder or glob, a video.
+    File sources decode at 1/reduce of the frame size; live sources always at full size."""
+    check_reduce(reduce)
     if text.isdigit():
         return LiveStream(int(text))
     if text.lower().startswith(URL_SCHEMES):
@@ -221,18 +269,18 @@ def open_source(text: str) -> FrameSource:
     path = Path(text)
     if path.is_dir():
         if is_sequence_folder(path):
-            return _sequence_source(path)
+            return _sequence_source(path, reduce)
         images = list_images(path)
         if not images:
             raise EdgetrackError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-        return ImageFiles(path.name, images)
+        return ImageFiles(path.name, images, reduce)
     if path.is_file():
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            return ImageFiles(path.name, [path])
-        return VideoFile(path)
+            return ImageFiles(path.name, [path], reduce)
+        return VideoFile(path, reduce)
     if any(c in text for c in GLOB_CHARS):
         images = [Path(p) for p in glob.glob(text) if Path(p).suffix.lower() in IMAGE_SUFFIXES]
         if not images:
             raise EdgetrackError(f"no images match {text}")
-        return ImageFiles(text, sorted(images, key=lambda p: (str(p.parent), len(p.stem), p.stem)))
+        return ImageFiles(text, sorted(images, key=lambda p: (str(p.parent), len(p.stem), p.stem)), reduce)
     raise EdgetrackError(f"source {text} does not exist (a video, a folder, a glob, a camera index or a URL)")
