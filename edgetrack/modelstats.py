@@ -2,7 +2,9 @@
 metadata, whether it is int8, and counted parameters and MACs.
 
 MACs follow models.complexity's rule: every MatMul (linear layers and the attention products) and
-convolution at the graph's static shapes, nothing else. Parameters are the weight elements: constants
+convolution at the graph's static shapes, nothing else. OpenVINO's reader infers every shape (ONNX
+Gemm arrives as MatMul); a MatMul with a constant operand counts as a linear layer, one between two
+activations (q @ k^T, attn @ v) as an attention product. Parameters are the weight elements: constants
 of float or 8-bit type, without quantisation ranges, scales and zero points.
 """
 
@@ -60,26 +62,52 @@ def _is_dequant_param(op) -> bool:
     return True
 
 
-def graph_counts(ov_model) -> tuple[int, int]:
-    """(parameters, MACs) of an openvino.Model with static shapes."""
-    params = macs = 0
+def _is_constant(node, memo: dict) -> bool:
+    """True when a node's value depends on no graph input (a weight, possibly converted or dequantised)."""
+    key = node.get_friendly_name()
+    if key not in memo:
+        kind = node.get_type_name()
+        if kind in ("Constant", "Parameter"):
+            memo[key] = kind == "Constant"
+        else:
+            memo[key] = all(
+                _is_constant(node.input_value(i).get_node(), memo) for i in range(node.get_input_size())
+            )
+    return memo[key]
+
+
+def macs_by_kind(ov_model) -> dict[str, int]:
+    """MACs of an openvino.Model with static shapes: {"convolutions", "linear layers", "attention
+    products"} (kinds that do not occur are 0)."""
+    counts = {"convolutions": 0, "linear layers": 0, "attention products": 0}
+    memo: dict = {}
     for op in ov_model.get_ops():
         kind = op.get_type_name()
-        if kind == "Constant":
+        if kind == "MatMul":
+            a = list(op.get_input_shape(0))
+            k = a[-2] if op.get_attributes().get("transpose_a") else a[-1]
+            weighted = any(_is_constant(op.input_value(i).get_node(), memo) for i in range(2))
+            counts["linear layers" if weighted else "attention products"] += _numel(
+                op.get_output_shape(0)
+            ) * int(k)
+        elif kind in ("Convolution", "GroupConvolution"):
+            weights = list(op.get_input_shape(1))
+            per_output = _numel(weights[2:]) if kind == "GroupConvolution" else _numel(weights[1:])
+            counts["convolutions"] += _numel(op.get_output_shape(0)) * per_output
+    return counts
+
+
+def graph_counts(ov_model) -> tuple[int, int]:
+    """(parameters, MACs) of an openvino.Model with static shapes."""
+    params = 0
+    for op in ov_model.get_ops():
+        if op.get_type_name() == "Constant":
             etype = op.get_output_element_type(0)
             small = etype.get_type_name() in ("i8", "u8", "i4", "u4")
             size = _numel(op.get_output_shape(0))
             if (etype.is_real() or small) and size > 1 and not _is_dequant_param(op):
                 params += size
-        elif kind == "MatMul":
-            a = list(op.get_input_shape(0))
-            k = a[-2] if op.get_attributes().get("transpose_a") else a[-1]
-            macs += _numel(op.get_output_shape(0)) * int(k)
-        elif kind in ("Convolution", "GroupConvolution"):
-            weights = list(op.get_input_shape(1))
-            per_output = _numel(weights[2:]) if kind == "GroupConvolution" else _numel(weights[1:])
-            macs += _numel(op.get_output_shape(0)) * per_output
-    return params, macs
+    return params, sum(macs_by_kind(ov_model).values())
 
 
 def model_stats(path: Path | str) -> ModelStats:

@@ -127,9 +127,35 @@ def _onnx_rows(path: Path) -> list[tuple[str, str]]:
         graph = onnx.load(str(path)).graph
         count = sum(numpy_helper.to_array(t).size for t in graph.initializer)
         rows.append(("parameters", _millions(int(count)) + " (initializer elements)"))
-    rows.append(("MACs", "not counted for ONNX (see the metadata, or `edgetrack info` on the checkpoint)"))
+    rows += _mac_rows(path)
     meta = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
     return rows + _metadata_rows(meta)
+
+
+def _graph_mac_rows(ov_model) -> list[tuple[str, str]]:
+    """MACs counted on the graph at its inferred static shapes, in total and by kind."""
+    from edgetrack.modelstats import macs_by_kind
+
+    by_kind = macs_by_kind(ov_model)
+    total = sum(by_kind.values())
+    linear_only = total - by_kind["attention products"]
+    parts = ", ".join(f"{k} {v / 1e9:.3f} G" for k, v in by_kind.items())
+    return [
+        ("MACs", _giga(total) + " (counted on the graph: Conv, MatMul/Gemm, attention products)"),
+        ("MACs without q@k, attn@v", _giga(linear_only) + " (as thop counts: papers' figures)"),
+        ("MACs by kind", parts),
+    ]
+
+
+def _mac_rows(path: Path) -> list[tuple[str, str]]:
+    """Graph MAC rows of an ONNX file read through OpenVINO (shape inference, no torch)."""
+    import openvino as ov
+
+    try:
+        model = ov.Core().read_model(str(path))
+    except RuntimeError as exc:  # operators OpenVINO lacks (onnxruntime's QGemm, com.microsoft ops)
+        return [("MACs", f"not counted (OpenVINO cannot read the graph: {str(exc).strip().splitlines()[0]})")]
+    return _graph_mac_rows(model)
 
 
 def _openvino_rows(path: Path) -> list[tuple[str, str]]:
@@ -151,7 +177,7 @@ def _openvino_rows(path: Path) -> list[tuple[str, str]]:
                 size *= dim
             count += size
     rows.append(("parameters", _millions(count) + " (floating-point constants)"))
-    rows.append(("MACs", "not counted for OpenVINO IR (see the metadata)"))
+    rows += _graph_mac_rows(model)
     meta = None
     if model.has_rt_info(["framework", METADATA_KEY]):
         meta = model.get_rt_info(["framework", METADATA_KEY]).astype(str)
