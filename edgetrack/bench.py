@@ -3,7 +3,12 @@ threads, all measured in one run on the same real frames.
 
 Model-only latency runs the network on one real template/search crop pair; end-to-end latency is the
 tracker's pre-process + inference + post-process per frame (frames are decoded beforehand). Rows are
-measured in interleaved blocks of frames, so a change of machine load hits every row alike.
+measured in interleaved blocks of frames, so a change of machine load hits every row alike. A last
+pass per row tracks the frames as `edgetrack track` does, decoded on a reader thread ahead of the
+tracker: its frames over wall time are the sustained FPS with decoding (`fps_with_decode`).
+
+Each row's achieved rate (counted MACs over the model-only mean, `gmacs_per_s`) is set against the
+CPU's achievable peak at the row's threads and precision (`edgetrack.roofline`): `peak_fraction`.
 
 Row precisions: `fp32`, `bf16`, `fp16` run a float model file at that inference precision (OpenVINO
 pins it; onnxruntime runs fp32 only); `int8` rows run int8 model files (give them as MODEL, e.g. from
@@ -24,6 +29,8 @@ from edgetrack.errors import EdgetrackError
 from edgetrack.metrics import success_auc
 from edgetrack.preprocess import Normalizer, sample_target
 from edgetrack.runtime.backends import Backend, open_backend
+from edgetrack.runtime.prefetch import prefetched
+from edgetrack.runtime.sources import ImageFiles
 from edgetrack.runtime.tracker import Tracker
 
 BACKENDS = ("onnxruntime", "openvino")
@@ -49,11 +56,18 @@ class Row:
     model_ms: list[float] = field(default_factory=list)
     e2e_ms: list[float] = field(default_factory=list)
     aucs: list[float] = field(default_factory=list)
+    decode_ms: list[float] = field(default_factory=list)
+    with_decode_frames: int = 0
+    with_decode_s: float = 0.0
+    peak_gmacs: float | None = None
 
-    def summary(self, cpu: str) -> dict:
-        """The row as JSON-ready values (NaN-free: missing figures are None)."""
+    def summary(self, cpu: dict) -> dict:
+        """The row as JSON-ready values (NaN-free: missing figures are None). `cpu`: describe_cpu()
+        with its one-line summary under "line"."""
         model = _stats(self.model_ms)
         e2e = _stats(self.e2e_ms)
+        gmacs = self.macs / (model[0] * 1e6) if self.macs is not None and model[0] else None
+        with_decode = self.with_decode_frames / self.with_decode_s if self.with_decode_s > 0 else None
         return {
             "model": self.model.name,
             "backend": self.backend,
@@ -71,7 +85,14 @@ class Row:
             "params": self.params,
             "macs": self.macs,
             "size_mb": round(self.size_mb, 3),
-            "cpu": cpu,
+            "gmacs_per_s": gmacs,
+            "peak_gmacs_per_s": self.peak_gmacs,
+            "peak_fraction": gmacs / self.peak_gmacs if gmacs is not None and self.peak_gmacs else None,
+            "decode_ms_mean": _stats(self.decode_ms)[0],
+            "fps_with_decode": with_decode,
+            "cpu": cpu["line"],
+            "cpu_model": cpu["model"],
+            "cpu_flags": list(cpu["features"]),
         }
 
 
@@ -86,6 +107,7 @@ class Runner:
     """A tracker of one row: `start` on the first frame, then `step` per frame -> (box, ms)."""
 
     threads: int
+    needs_bgr = False
 
     def start(self, rgb: np.ndarray, bgr: np.ndarray | None, box) -> None:
         raise NotImplementedError
@@ -117,6 +139,8 @@ class BackendRunner(Runner):
 class OpenCvVitRunner(Runner):
     """OpenCV's cv2.TrackerVit on the same ONNX file (BGR frames, its own pre/post-processing; no
     model-only call)."""
+
+    needs_bgr = True
 
     def __init__(self, model: Path, threads: int):
         import cv2
@@ -262,7 +286,7 @@ def measure_tracking(rows: list[Row], sequence: Sequence, max_frames: int | None
     """End-to-end latency and boxes on one sequence (frames decoded first); AUC when it has ground truth."""
     count = min(len(sequence.frames), max_frames or len(sequence.frames))
     rgb = [read_rgb(p) for p in sequence.frames[:count]]
-    need_bgr = any(isinstance(r.runner, OpenCvVitRunner) for r in rows)
+    need_bgr = any(r.runner.needs_bgr for r in rows)
     bgr = [np.ascontiguousarray(f[..., ::-1]) for f in rgb] if need_bgr else [None] * count
     boxes = {id(r): [tuple(sequence.gt[0])] for r in rows}
     for row in rows:
@@ -281,3 +305,40 @@ def measure_tracking(rows: list[Row], sequence: Sequence, max_frames: int | None
     if len(gt) == count and np.isfinite(gt[0]).all():
         for row in rows:
             row.aucs.append(success_auc(np.asarray(boxes[id(row)], np.float64), gt))
+
+
+def measure_with_decode(rows: list[Row], sequence: Sequence, max_frames: int | None, tick: Callable) -> None:
+    """Each row tracks the sequence as `edgetrack track` does, frames decoded on a reader thread ahead
+    of it; adds the tracked frames, the wall time from init to the last frame and the decode times."""
+    count = min(len(sequence.frames), max_frames or len(sequence.frames))
+    for row in rows:
+        _set_cv_threads(row.threads)
+        with prefetched(ImageFiles(sequence.name, sequence.frames[:count])) as source:
+            frames = iter(source)
+            first = next(frames)
+            row.runner.start(first.rgb, _bgr(row.runner, first.rgb), sequence.gt[0])
+            start = time.perf_counter()
+            tracked = 0
+            for frame in frames:
+                row.runner.step(frame.rgb, _bgr(row.runner, frame.rgb))
+                row.decode_ms.append(frame.decode_ms)
+                tracked += 1
+            row.with_decode_s += time.perf_counter() - start
+            row.with_decode_frames += tracked
+        tick(count - 1)
+
+
+def _bgr(runner: Runner, rgb: np.ndarray) -> np.ndarray | None:
+    return np.ascontiguousarray(rgb[..., ::-1]) if runner.needs_bgr else None
+
+
+def set_peaks(rows: list[Row]) -> None:
+    """Measure the CPU's GEMM peak once per (threads, precision) of the rows and attach it to them."""
+    from edgetrack.roofline import peak_gmacs
+
+    peaks: dict[tuple[int, str], float] = {}
+    for row in rows:
+        key = (row.threads, row.precision)
+        if key not in peaks:
+            peaks[key] = peak_gmacs(*key)
+        row.peak_gmacs = peaks[key]

@@ -20,7 +20,8 @@ TYPES = {
     "model": str, "backend": str, "precision": str, "threads": int, "model_ms_p50": float,
     "model_ms_p90": float, "model_ms_mean": float, "e2e_ms_mean": float, "e2e_ms_p50": float,
     "e2e_ms_p90": float, "e2e_fps": float, "frames": int, "auc": float, "params": int, "macs": int,
-    "size_mb": float, "cpu": str,
+    "size_mb": float, "cpu": str, "gmacs_per_s": float, "peak_gmacs_per_s": float, "peak_fraction": float,
+    "decode_ms_mean": float, "fps_with_decode": float, "cpu_model": str, "cpu_flags": list,
 }  # fmt: skip
 
 
@@ -55,6 +56,10 @@ def test_json_has_one_typed_row_per_combination(models, tmp_path):
         assert row["frames"] == 4 and row["e2e_fps"] == pytest.approx(1e3 / row["e2e_ms_mean"])
         assert row["model_ms_p50"] <= row["model_ms_p90"]
         assert row["macs"] == 0  # pooling only: no MatMul / Conv to count
+        assert row["gmacs_per_s"] == 0.0 and row["peak_fraction"] == 0.0 and row["peak_gmacs_per_s"] > 1
+        assert 0 < row["fps_with_decode"] < 1e3 / row["decode_ms_mean"] + 1e3 / row["e2e_ms_mean"]
+    peaks = {(r["threads"], r["precision"]): r["peak_gmacs_per_s"] for r in rows}
+    assert peaks[(1, "int8")] > peaks[(1, "fp32")]  # the integer GEMM runs faster than the f32 one
     # every row tracked the same frames with the same (exact) model: one AUC
     assert 0 < rows[0]["auc"] <= 1 and all(r["auc"] == pytest.approx(rows[0]["auc"]) for r in rows)
 
@@ -76,6 +81,8 @@ def test_torch_checkpoint_gives_an_eager_row(tmp_path, single_torch_thread):
     counted = count_complexity(build_tracker(TrackerConfig.load(arch)))
     assert (row["backend"], row["precision"]) == ("torch", "fp32")
     assert (row["params"], row["macs"]) == (counted.params, counted.macs)
+    assert row["gmacs_per_s"] == pytest.approx(counted.macs / (row["model_ms_mean"] * 1e6))
+    assert row["peak_fraction"] == pytest.approx(row["gmacs_per_s"] / row["peak_gmacs_per_s"])
 
 
 def test_opencv_peer_row_on_vittrack(vittrack_onnx, otb_crossing, tmp_path):

@@ -36,7 +36,7 @@ def bench(
     from rich.progress import Progress
 
     from edgetrack import bench as b
-    from edgetrack.cpuinfo import cpu_line
+    from edgetrack.cpuinfo import cpu_line, describe_cpu
     from edgetrack.datasets.discover import find_sequences
     from edgetrack.runtime.writers import AtomicOutput
 
@@ -58,10 +58,16 @@ def bench(
         task = progress.add_task("end-to-end", total=total_frames)
         for sequence in sequences:
             b.measure_tracking(rows, sequence, frames, lambda n: progress.advance(task, n))
-    cpu = cpu_line()
+        task = progress.add_task("with decode", total=total_frames * len(rows))
+        for sequence in sequences:
+            b.measure_with_decode(rows, sequence, frames, lambda n: progress.advance(task, n))
+        progress.add_task("GEMM peak", total=None)
+        b.set_peaks(rows)
+    cpu = describe_cpu()
+    cpu["line"] = cpu_line(cpu)
     summaries = [row.summary(cpu) for row in rows]
     names = ", ".join(s.name for s in sequences)
-    Console(width=max(160, Console().width)).print(_table(summaries, cpu, names, notes))
+    Console(width=max(180, Console().width)).print(_table(summaries, cpu["line"], names, notes))
     if json_out is not None:
         with AtomicOutput(json_out) as out:
             out.tmp_path.write_text(json.dumps(summaries, indent=1) + "\n", encoding="utf-8")
@@ -79,7 +85,8 @@ def _scaled(value: int | None, unit: float) -> float | None:
 def _table(rows: list[dict], cpu: str, sequences: str, notes: list[str]) -> Table:
     table = Table(title=f"edgetrack bench · batch 1 · {sequences}")
     columns = ["model", "backend", "prec", "thr", "model ms mean", "p50", "p90", "e2e ms mean", "p50",
-               "p90", "e2e FPS", "AUC", "params M", "GMACs", "MB"]  # fmt: skip
+               "p90", "e2e FPS", "FPS w/ decode", "AUC", "params M", "GMACs", "GMAC/s", "% peak",
+               "MB"]  # fmt: skip
     for i, name in enumerate(columns):
         table.add_column(name, justify="left" if i < 3 else "right")
     for r in rows:
@@ -87,9 +94,16 @@ def _table(rows: list[dict], cpu: str, sequences: str, notes: list[str]) -> Tabl
             r["model"], r["backend"], r["precision"], str(r["threads"]),
             _fmt(r["model_ms_mean"], ".2f"), _fmt(r["model_ms_p50"], ".2f"), _fmt(r["model_ms_p90"], ".2f"),
             _fmt(r["e2e_ms_mean"], ".2f"), _fmt(r["e2e_ms_p50"], ".2f"), _fmt(r["e2e_ms_p90"], ".2f"),
-            _fmt(r["e2e_fps"], ".1f"), _fmt(r["auc"], ".3f"), _fmt(_scaled(r["params"], 1e6), ".2f"),
-            _fmt(_scaled(r["macs"], 1e9), ".3f"), f"{r['size_mb']:.1f}",
+            _fmt(r["e2e_fps"], ".1f"), _fmt(r["fps_with_decode"], ".1f"), _fmt(r["auc"], ".3f"),
+            _fmt(_scaled(r["params"], 1e6), ".2f"), _fmt(_scaled(r["macs"], 1e9), ".3f"),
+            _fmt(r["gmacs_per_s"], ".1f"), _fmt(_scaled(r["peak_fraction"], 0.01), ".1f"),
+            f"{r['size_mb']:.1f}",
         )  # fmt: skip
     e2e = "end-to-end = crop + normalise + inference + decode + map back per frame (frame decoding excluded)"
-    table.caption = "\n".join([f"CPU: {cpu}", e2e] + [f"not run: {n}" for n in notes])
+    decode = "FPS w/ decode = sustained, frames decoded on a reader thread ahead of the tracker (as `track`)"
+    peaks = sorted(
+        {(r["threads"], r["precision"], r["peak_gmacs_per_s"]) for r in rows if r["peak_gmacs_per_s"]}
+    )
+    roof = "GEMM peak GMAC/s: " + ", ".join(f"{p} {t} thr {g:.0f}" for t, p, g in peaks)
+    table.caption = "\n".join([f"CPU: {cpu}", e2e, decode, roof] + [f"not run: {n}" for n in notes])
     return table
