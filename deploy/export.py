@@ -3,12 +3,16 @@ int8, checked against its reference before anything is written to OUT.
 
 fp32 and int8 exist for both formats; fp16 is an IR with fp16-compressed weights; bf16 is a runtime
 precision (OpenVINO's INFERENCE_PRECISION_HINT): the file is the fp32 IR, the check runs it in bf16.
+
+A checkpoint with asymmetric attention exports in two parts (models.template_cache): OUT is the
+track part and OUT's NAME.init.onnx / .xml beside it the init part, which OUT's metadata names
+(`template_cache`). `template_cache=False` exports it as one graph instead.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +50,7 @@ class ExportRequest:
     verify: bool = True
     verify_source: Path | None = None
     threads: int | None = None
+    template_cache: bool = True
 
 
 @dataclass
@@ -92,11 +97,23 @@ def output_path(req: ExportRequest) -> Path:
     return Path(f"{stem}_{req.precision}{SUFFIX[req.format]}")
 
 
+def init_part_path(out: Path) -> Path:
+    """Where a two-part export's init part goes: NAME.init.onnx / NAME.init.xml beside OUT."""
+    return out.with_name(f"{out.stem}.init{out.suffix}")
+
+
+def _file_targets(path: Path, fmt: str) -> list[Path]:
+    return [path.with_suffix(".bin"), path] if fmt == "openvino" else [path]
+
+
 class _Reference:
     """The model the export is checked against: the torch network, or the fp32 ONNX (ONNX input)."""
 
     def __init__(self, req: ExportRequest, tmp: Path):
         self.fp32_onnx = tmp / "fp32.onnx"
+        self.fp32_init_onnx = tmp / "fp32.init.onnx"
+        self.cached = False
+        self.init_proto = None
         self.source = req.source
         sha = file_sha256(req.source)
         if req.source.suffix.lower() == ".onnx":
@@ -110,14 +127,29 @@ class _Reference:
             from deploy.torch_export import load_tracker, torch_to_onnx
 
             self.torch_model, config = load_tracker(req.source, req.arch_config)
-            proto, carried = torch_to_onnx(self.torch_model), {}
+            self.cached = config.asymmetric_attention and req.template_cache
+            if self.cached:
+                from deploy.torch_export import template_cache_to_onnx
+
+                if req.precision == "int8":
+                    raise EdgetrackError("int8 is not available for a two-part (template-cached) export yet: "
+                                         "add --no-template-cache for a one-graph int8 file")  # fmt: skip
+                self.init_proto, proto = template_cache_to_onnx(self.torch_model)
+            else:
+                proto = torch_to_onnx(self.torch_model)
+            carried = {}
             self.spec = spec_for_config(config, sha)
             self.io = ModelIO("template", "search", "score", "size", "offset")
             self.name = f"torch {req.source.name}"
             self.counts = _torch_counts(self.torch_model)
         self.carried = carried
-        set_metadata(proto, self.spec, carried, self.counts)
         self.proto = proto
+        save_onnx(proto, self.fp32_onnx)
+        if self.cached:
+            save_onnx(self.init_proto, self.fp32_init_onnx)
+            self.counts = _cached_counts(self.counts, self.fp32_init_onnx, self.fp32_onnx)
+            self.spec = replace(self.spec, template_cache={"init": init_part_path(output_path(req)).name})
+        set_metadata(proto, self.spec, carried, self.counts)
         save_onnx(proto, self.fp32_onnx)
 
     def backend(self, threads: int | None) -> Backend:
@@ -136,10 +168,40 @@ def _torch_counts(model) -> dict[str, int]:
     return {"params": counted.params, "macs": counted.macs}
 
 
+def _cached_counts(counts: dict[str, int], init_onnx: Path, track_onnx: Path) -> dict[str, int]:
+    """A two-part model's counts: all its parameters; MACs of the track part (what runs per frame)
+    and of the init part (once per target), counted on the graphs."""
+    import openvino as ov
+
+    from edgetrack.modelstats import graph_counts
+
+    core = ov.Core()
+    per_frame = graph_counts(core.read_model(str(track_onnx)))[1]
+    per_init = graph_counts(core.read_model(str(init_onnx)))[1]
+    return {"params": counts["params"], "macs": per_frame, "init_macs": per_init}
+
+
 def _onnx_counts(path: Path) -> dict[str, int]:
     """Counts an ONNX input already carries in its metadata, else counted on its graph."""
     stats = model_stats(path)
     return {"params": stats.params, "macs": stats.macs}
+
+
+def _write_init(req: ExportRequest, ref: _Reference, target: Path) -> None:
+    """Write a two-part export's init part to `target` (a temporary path), metadata without the cache
+    entry (it is not a tracker on its own)."""
+    spec = replace(
+        with_precision(ref.spec, "fp32" if req.precision == "bf16" else req.precision), template_cache=None
+    )
+    counts = {"macs": ref.counts["init_macs"]}
+    if req.format == "onnx":
+        set_metadata(ref.init_proto, spec, {}, counts)
+        save_onnx(ref.init_proto, target)
+        return
+    from deploy.openvino_io import ov_model_from_onnx, save_ir_files
+
+    model = ov_model_from_onnx(ref.fp32_init_onnx)
+    save_ir_files(model, target, spec, counts, compress_to_fp16=req.precision == "fp16")
 
 
 def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPair] | None) -> ModelSpec:
@@ -175,21 +237,29 @@ def run_export(req: ExportRequest, progress=None) -> ExportReport:
     calib_sequences = find_sequences(req.calib) if req.calib is not None else None
     verify_source = req.verify_source or req.calib
     verify_sequences = find_sequences(verify_source) if req.verify and verify_source else None
-    targets = [out.with_suffix(".bin"), out] if req.format == "openvino" else [out]
-    with tempfile.TemporaryDirectory() as tmp, atomic_outputs(*targets) as temps:
+    with tempfile.TemporaryDirectory() as tmp:
         ref = _Reference(req, Path(tmp))
-        pairs = crop_pairs(calib_sequences, ref.spec, req.calib_frames) if calib_sequences else None
-        spec = _write(req, ref, temps[-1], pairs)
-        report = ExportReport(targets, spec, ref.name)
-        if req.verify:
-            _verify(req, ref, temps[-1], verify_sequences, report, progress)
+        targets = _file_targets(out, req.format)
+        if ref.cached:
+            targets = _file_targets(init_part_path(out), req.format) + targets
+        with atomic_outputs(*targets) as temps:
+            pairs = crop_pairs(calib_sequences, ref.spec, req.calib_frames) if calib_sequences else None
+            spec = _write(req, ref, temps[-1], pairs)
+            init_temp = temps[len(targets) // 2 - 1] if ref.cached else None
+            if init_temp is not None:
+                _write_init(req, ref, init_temp)
+            report = ExportReport(targets, spec, ref.name)
+            if req.verify:
+                _verify(req, ref, temps[-1], verify_sequences, report, progress, init_temp)
     return report
 
 
-def _verify(req, ref: _Reference, path: Path, sequences, report: ExportReport, progress) -> None:
+def _verify(
+    req, ref: _Reference, path: Path, sequences, report: ExportReport, progress, init_path=None
+) -> None:
     backend_name = "onnxruntime" if req.format == "onnx" else "openvino"
     report.runtime_precision = "bf16" if req.precision == "bf16" else "f32"
-    backend = open_backend(path, backend_name, req.threads, report.runtime_precision)
+    backend = open_backend(path, backend_name, req.threads, report.runtime_precision, init_path)
     if sequences:
         pairs = crop_pairs(sequences, ref.spec, VERIFY_CROPS)
     else:

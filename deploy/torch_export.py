@@ -31,12 +31,7 @@ def load_tracker(checkpoint: Path, arch_config: Path | None = None):
 
 
 def torch_to_onnx(model):
-    """The model's (template, search) -> (score, size, offset) graph as an onnx.ModelProto.
-
-    Static batch 1; the legacy TorchScript exporter (dynamo=False) with everything kept inside the
-    proto (the new exporter's external_data default would write a sidecar).
-    """
-    import onnx
+    """The model's (template, search) -> (score, size, offset) graph as an onnx.ModelProto."""
     import torch
 
     from models.ostrack import TrackerMaps
@@ -44,11 +39,40 @@ def torch_to_onnx(model):
     cfg = model.config
     template = torch.zeros(1, 3, cfg.template_size, cfg.template_size)
     search = torch.zeros(1, 3, cfg.search_size, cfg.search_size)
+    return _export(TrackerMaps(model), (template, search), list(INPUT_NAMES), list(OUTPUT_NAMES))
+
+
+def template_cache_to_onnx(model):
+    """The two parts of a model with asymmetric attention (models.template_cache) as onnx.ModelProtos:
+    init (template -> template_kv[, template_q]) and track (search + the cache -> score, size, offset)."""
+    import torch
+
+    from models.template_cache import CACHE_NAMES, CachedSearchTracker, TemplateEncoder
+
+    cfg = model.config
+    template = torch.zeros(1, 3, cfg.template_size, cfg.template_size)
+    search = torch.zeros(1, 3, cfg.search_size, cfg.search_size)
+    encoder = TemplateEncoder(model).eval()
+    with torch.no_grad():
+        cache = encoder(template)
+    cache = cache if isinstance(cache, tuple) else (cache,)
+    names = list(CACHE_NAMES[: len(cache)])
+    init = _export(encoder, (template,), ["template"], names)
+    track = _export(CachedSearchTracker(model), (search, *cache), ["search", *names], list(OUTPUT_NAMES))
+    return init, track
+
+
+def _export(module, args: tuple, input_names: list[str], output_names: list[str]):
+    """`module` traced at `args` as an onnx.ModelProto: static batch 1, the legacy TorchScript exporter
+    (dynamo=False), everything inside the proto (the new exporter's external_data would write a sidecar)."""
+    import onnx
+    import torch
+
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the legacy exporter announces its deprecation
         path = Path(tmp) / "model.onnx"
         torch.onnx.export(
-            TrackerMaps(model).eval(), (template, search), str(path), input_names=list(INPUT_NAMES),
-            output_names=list(OUTPUT_NAMES), opset_version=OPSET, dynamo=False, do_constant_folding=True,
+            module.eval(), args, str(path), input_names=input_names, output_names=output_names,
+            opset_version=OPSET, dynamo=False, do_constant_folding=True,
         )  # fmt: skip
         return onnx.load(str(path))

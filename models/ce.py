@@ -45,11 +45,18 @@ def eliminate_candidates(
     descending score order like OSTrack's sort, and their original positions (B, lens_keep).
     """
     scores = search_token_scores(attn, lens_t, template_mask)
-    _, top = torch.topk(scores, lens_keep, dim=1, largest=True, sorted=True)
-    kept_index = global_index.gather(1, top)
-    search = tokens[:, lens_t:]
-    kept = search.gather(1, top.unsqueeze(-1).expand(-1, -1, search.shape[-1]))
+    kept, kept_index = keep_best_search_tokens(tokens[:, lens_t:], scores, lens_keep, global_index)
     return torch.cat([tokens[:, :lens_t], kept], dim=1), kept_index
+
+
+def keep_best_search_tokens(
+    search: torch.Tensor, scores: torch.Tensor, lens_keep: int, global_index: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The `lens_keep` best-scored search tokens (B, lens_keep, C) in descending score order, and their
+    original positions (B, lens_keep); scores (B, L_s), global_index (B, L_s)."""
+    _, top = torch.topk(scores, lens_keep, dim=1, largest=True, sorted=True)
+    kept = search.gather(1, top.unsqueeze(-1).expand(-1, -1, search.shape[-1]))
+    return kept, global_index.gather(1, top)
 
 
 def restore_search_tokens(search: torch.Tensor, global_index: torch.Tensor, lens_x: int) -> torch.Tensor:

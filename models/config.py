@@ -27,6 +27,8 @@ class TrackerConfig:
     search tokens: "CTR_POINT" (the template-centre token, OSTrack's default) or "ALL". `size_rate` says
     how far each frame's predicted size moves the tracked size (1: replaces it, as OSTrack; see damp_size).
     Below a peak score of `min_score` the tracker keeps its previous box (0: never, as OSTrack).
+    With `asymmetric_attention` template tokens attend only to template tokens (search tokens to
+    both), so an export can encode the template once per target (models.template_cache).
     """
 
     embed_dim: int = 768
@@ -43,6 +45,7 @@ class TrackerConfig:
     ce_loc: tuple[int, ...] = ()
     ce_keep_ratio: float | tuple[float, ...] = 1.0
     ce_template_range: str = "CTR_POINT"
+    asymmetric_attention: bool = False
     head: str = "CENTER"
     head_channels: int = 256
     drop_path_rate: float = 0.0
@@ -79,6 +82,8 @@ class TrackerConfig:
             problems.append(f"ce_keep_ratio has {n_ratios} values for {n_loc} ce_loc blocks")
         elif any(not 0.0 < r <= 1.0 for r in self.keep_ratios):
             problems.append(f"ce_keep_ratio {self.ce_keep_ratio} must lie in (0, 1]")
+        if not isinstance(self.asymmetric_attention, bool):
+            problems.append(f"asymmetric_attention {self.asymmetric_attention!r} must be true or false")
         if self.ce_template_range not in CE_TEMPLATE_RANGES:
             problems.append(f"ce_template_range {self.ce_template_range!r} not in {CE_TEMPLATE_RANGES}")
         if problems:

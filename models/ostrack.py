@@ -29,9 +29,13 @@ class ViTBackbone(nn.Module):
         self.pos_embed_z = nn.Parameter(torch.zeros(1, self.lens_z, dim))
         self.pos_embed_x = nn.Parameter(torch.zeros(1, self.lens_x, dim))
         rates = torch.linspace(0, config.drop_path_rate, config.depth).tolist()
+        template_tokens = self.lens_z if config.asymmetric_attention else 0
         self.blocks = nn.ModuleList(
-            Block(dim, config.num_heads, config.mlp_ratio, drop_path=rate) for rate in rates
+            Block(dim, config.num_heads, config.mlp_ratio, drop_path=rate, template_tokens=template_tokens)
+            for rate in rates
         )
+        for i in config.ce_loc:
+            self.blocks[i].attn.ce_scores = True
         self.norm = layer_norm(dim)
         self._init_weights()
 

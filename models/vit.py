@@ -32,9 +32,17 @@ class MatMul(nn.Module):
 
 
 class Attention(nn.Module):
-    """Multi-head self-attention with qkv bias; returns the output and the softmax attention weights."""
+    """Multi-head self-attention with qkv bias; returns the output and the softmax attention weights.
 
-    def __init__(self, dim: int, num_heads: int):
+    With `template_tokens` T > 0 the attention is asymmetric (MixFormerV2-style): the first T tokens
+    (the template) attend only to themselves, the others (search) to all tokens, so the template's
+    keys and values do not depend on the search image and can be computed once per target. The
+    weights returned are then the template rows over all keys, the attention a symmetric block's
+    template would pay, which candidate elimination scores search tokens by (computed only when
+    `ce_scores` is set; None otherwise).
+    """
+
+    def __init__(self, dim: int, num_heads: int, template_tokens: int = 0):
         super().__init__()
         self.num_heads = num_heads
         self.scale = (dim // num_heads) ** -0.5
@@ -42,14 +50,36 @@ class Attention(nn.Module):
         self.proj = nn.Linear(dim, dim)
         self.qk = MatMul()
         self.av = MatMul()
+        self.template_tokens = template_tokens
+        self.ce_scores = False
+        self.qk_template = MatMul()  # asymmetric: the template rows CE scores by
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Queries, keys and values (B, heads, tokens, head_dim) of tokens x (B, tokens, dim)."""
         batch, tokens, dim = x.shape
         qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, dim // self.num_heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        return q, k, v
+
+    def mix(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Softmax(q k^T * scale) v, heads merged and projected: (B, queries, dim), and the weights."""
         attn = (self.qk(q, k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
-        out = self.av(attn, v).transpose(1, 2).reshape(batch, tokens, dim)
+        out = self.av(attn, v).transpose(1, 2).flatten(2)
         return self.proj(out), attn
+
+    def template_weights(self, q_template: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """Softmax attention of template queries over all keys (template then search)."""
+        return (self.qk_template(q_template, k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        q, k, v = self.heads(x)
+        t = self.template_tokens
+        if not t:
+            return self.mix(q, k, v)
+        out_template, _ = self.mix(q[:, :, :t], k[:, :, :t], v[:, :, :t])
+        out_search, _ = self.mix(q[:, :, t:], k, v)
+        weights = self.template_weights(q[:, :, :t], k) if self.ce_scores else None
+        return torch.cat([out_template, out_search], dim=1), weights
 
 
 class Mlp(nn.Module):
@@ -85,10 +115,12 @@ class Block(nn.Module):
     """Pre-norm transformer block. `attend` and `feed_forward` are split so that candidate
     elimination can act between them, as OSTrack's CEBlock does."""
 
-    def __init__(self, dim: int, num_heads: int, mlp_ratio: float, drop_path: float = 0.0):
+    def __init__(
+        self, dim: int, num_heads: int, mlp_ratio: float, drop_path: float = 0.0, template_tokens: int = 0
+    ):
         super().__init__()
         self.norm1 = layer_norm(dim)
-        self.attn = Attention(dim, num_heads)
+        self.attn = Attention(dim, num_heads, template_tokens)
         self.drop_path = DropPath(drop_path)
         self.norm2 = layer_norm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))

@@ -27,6 +27,10 @@ def export(
         None, "--verify-source", help="Sequence(s) for the check (default: --calib; else random crops)."
     ),
     threads: int | None = typer.Option(None, "--threads", help="Threads for the check's inference."),
+    template_cache: bool = typer.Option(
+        True, "--template-cache/--no-template-cache",
+        help="Asymmetric-attention models: two parts (init once per target, track per frame) or one graph.",
+    ),  # fmt: skip
 ) -> None:
     """Export a tracker to ONNX or OpenVINO IR and verify it against the original."""
     from rich.progress import Progress
@@ -37,6 +41,7 @@ def export(
     request = ExportRequest(
         source=model, format=format.lower(), precision=precision.lower(), out=out, arch_config=arch_config,
         calib=calib, calib_frames=calib_frames, verify=verify, verify_source=verify_source, threads=threads,
+        template_cache=template_cache,
     )  # fmt: skip
     check_request(request)
     with Progress(console=console, transient=True) as progress:

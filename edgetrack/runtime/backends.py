@@ -7,44 +7,45 @@ OpenVINO's precision is pinned (f32 unless asked): left alone it runs bf16 on CP
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from edgetrack.errors import EdgetrackError
-from edgetrack.runtime.metadata import METADATA_KEY, ModelIO, ModelSpec, resolve_contract
+from edgetrack.runtime.metadata import (
+    METADATA_KEY,
+    ModelIO,
+    ModelSpec,
+    resolve_cached_contract,
+    resolve_contract,
+)
 
 BACKENDS = ("auto", "onnxruntime", "openvino")
 PRECISIONS = ("f32", "bf16", "f16")
 MODEL_SUFFIXES = (".onnx", ".xml")
 
 
-class Backend:
-    """A loaded model that maps (template, search) tensors to (score, size, offset) maps."""
+class Session:
+    """One model file loaded on a CPU runtime: named float32 inputs -> named outputs."""
 
-    name = "backend"
+    name = "session"
+    inputs: dict[str, list]
+    outputs: list[tuple[str, list]]
+    metadata: str | None
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.spec: ModelSpec
-        self.io: ModelIO
-
-    def _bind(self, inputs: dict, outputs: list, metadata: str | None) -> None:
-        self.spec, self.io = resolve_contract(inputs, outputs, metadata)
-
-    def run(self, template: np.ndarray, search: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One forward pass on 1x3xTxT and 1x3xSxS float32 tensors."""
+    def run(self, feeds: dict[str, np.ndarray], names: list[str]) -> list[np.ndarray]:
+        """The outputs `names` for the inputs `feeds`."""
         raise NotImplementedError
 
 
-class OnnxRuntimeBackend(Backend):
-    """onnxruntime's CPU execution provider, f32."""
+class OrtSession(Session):
+    """onnxruntime's CPU execution provider, f32, sequential, `threads` intra-op threads."""
 
     name = "onnxruntime"
 
     def __init__(self, path: Path, threads: int | None = None, precision: str = "f32"):
-        super().__init__(path)
         import onnxruntime as ort
 
         if precision != "f32":
@@ -61,26 +62,20 @@ class OnnxRuntimeBackend(Backend):
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own Exception subclasses for bad files
             raise EdgetrackError(f"cannot load model {path} with onnxruntime: {_first_line(exc)}") from exc
-        inputs = {i.name: i.shape for i in self._session.get_inputs()}
-        outputs = [(o.name, o.shape) for o in self._session.get_outputs()]
-        metadata = self._session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
-        self._bind(inputs, outputs, metadata)
-        self._outputs = [self.io.score, self.io.size, self.io.offset]
+        self.inputs = {i.name: i.shape for i in self._session.get_inputs()}
+        self.outputs = [(o.name, o.shape) for o in self._session.get_outputs()]
+        self.metadata = self._session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
 
-    def run(self, template, search):
-        score, size, offset = self._session.run(
-            self._outputs, {self.io.template: template, self.io.search: search}
-        )
-        return score, size, offset
+    def run(self, feeds, names):
+        return self._session.run(names, feeds)
 
 
-class OpenVinoBackend(Backend):
+class OvSession(Session):
     """OpenVINO's CPU plugin with the inference precision pinned, latency mode, one stream."""
 
     name = "openvino"
 
     def __init__(self, path: Path, threads: int | None = None, precision: str = "f32"):
-        super().__init__(path)
         import openvino as ov
 
         if precision not in PRECISIONS:
@@ -94,17 +89,138 @@ class OpenVinoBackend(Backend):
             compiled = core.compile_model(model, "CPU", config)
         except RuntimeError as exc:
             raise EdgetrackError(f"cannot load model {path} with OpenVINO: {_first_line(exc)}") from exc
-        inputs = {p.get_any_name(): _static_shape(p) for p in model.inputs}
-        outputs = [(p.get_any_name(), _static_shape(p)) for p in model.outputs]
-        self._bind(inputs, outputs, _openvino_metadata(model))
+        self.inputs = {p.get_any_name(): _static_shape(p) for p in model.inputs}
+        self.outputs = [(p.get_any_name(), _static_shape(p)) for p in model.outputs]
+        self.metadata = _openvino_metadata(model)
         self._request = compiled.create_infer_request()
-        names = [o.get_any_name() for o in compiled.outputs]
-        self._output_index = [names.index(n) for n in (self.io.score, self.io.size, self.io.offset)]
+        self._output_index = {o.get_any_name(): i for i, o in enumerate(compiled.outputs)}
+
+    def run(self, feeds, names):
+        self._request.infer(feeds, share_inputs=True)
+        return [self._request.get_output_tensor(self._output_index[n]).data.copy() for n in names]
+
+
+SESSIONS = {"onnxruntime": OrtSession, "openvino": OvSession}
+
+
+class Backend:
+    """A loaded model that maps (template, search) tensors to (score, size, offset) maps.
+
+    A tracker calls `set_template` once per target and `run_search` per frame; a backend that caches
+    the template's encoding (TemplateCachedBackend) runs its template part only in `set_template`."""
+
+    name = "backend"
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.spec: ModelSpec
+        self.io: ModelIO
+        self._template: np.ndarray | None = None
+
+    def _bind(self, inputs: dict, outputs: list, metadata: str | None) -> None:
+        self.spec, self.io = resolve_contract(inputs, outputs, metadata)
+
+    def run(self, template: np.ndarray, search: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One forward pass on 1x3xTxT and 1x3xSxS float32 tensors."""
+        raise NotImplementedError
+
+    def set_template(self, template: np.ndarray) -> None:
+        """The template (1x3xTxT) of the following `run_search` calls (kept by reference)."""
+        self._template = template
+
+    def run_search(self, search: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One frame's forward pass with the template given to `set_template`."""
+        return self.run(self._template, search)
+
+
+class SessionBackend(Backend):
+    """A one-graph tracker model (template, search -> maps) on one Session."""
+
+    def __init__(self, path: Path, session: Session):
+        super().__init__(path)
+        self.name = session.name
+        self.session = session
+        if session.metadata and _cache_of(session.metadata) is not None:
+            raise EdgetrackError(
+                f"{path} is the track part of a template-cached model: open it with open_backend"
+            )
+        self._bind(session.inputs, session.outputs, session.metadata)
+        self._outputs = [self.io.score, self.io.size, self.io.offset]
 
     def run(self, template, search):
-        self._request.infer({self.io.template: template, self.io.search: search}, share_inputs=True)
-        score, size, offset = (self._request.get_output_tensor(i).data.copy() for i in self._output_index)
+        score, size, offset = self.session.run(
+            {self.io.template: template, self.io.search: search}, self._outputs
+        )
         return score, size, offset
+
+
+class OnnxRuntimeBackend(SessionBackend):
+    """A one-graph model on onnxruntime's CPU execution provider, f32."""
+
+    def __init__(self, path: Path, threads: int | None = None, precision: str = "f32"):
+        super().__init__(path, OrtSession(path, threads, precision))
+
+
+class OpenVinoBackend(SessionBackend):
+    """A one-graph model on OpenVINO's CPU plugin with the inference precision pinned."""
+
+    def __init__(self, path: Path, threads: int | None = None, precision: str = "f32"):
+        super().__init__(path, OvSession(path, threads, precision))
+
+
+class TemplateCachedBackend(Backend):
+    """A two-part template-cached model: the init part runs once per `set_template`, the track part
+    (search + the cached template keys and values) once per `run_search`."""
+
+    def __init__(self, path: Path, init: Session, track: Session):
+        super().__init__(path)
+        self.name = track.name
+        self.init, self.track = init, track
+        self.spec, self.io, self.cache_names = resolve_cached_contract(
+            init.inputs, init.outputs, track.inputs, track.outputs, track.metadata
+        )
+        self._outputs = [self.io.score, self.io.size, self.io.offset]
+        self._feeds: dict[str, np.ndarray] = {}
+
+    def set_template(self, template):
+        cache = self.init.run({"template": template}, self.cache_names)
+        self._feeds = dict(zip(self.cache_names, cache, strict=True))
+
+    def run_search(self, search):
+        if not self._feeds:
+            raise EdgetrackError("run_search() called before set_template()")
+        self._feeds[self.io.search] = search
+        score, size, offset = self.track.run(self._feeds, self._outputs)
+        return score, size, offset
+
+    def run(self, template, search):
+        self.set_template(template)
+        return self.run_search(search)
+
+
+def _cache_of(metadata: str) -> dict | None:
+    """The `template_cache` entry of a model's metadata JSON, or None (also for unreadable JSON, which
+    the contract check reports)."""
+    try:
+        data = json.loads(metadata)
+    except ValueError:
+        return None
+    return data.get("template_cache") if isinstance(data, dict) else None
+
+
+def load_backend(path: Path, kind: str, threads: int | None, precision: str, init_path: Path | None = None):
+    """The model at `path` on one runtime (`kind`: onnxruntime or openvino): a SessionBackend, or for
+    the track part of a template-cached model a TemplateCachedBackend with its init part (from the
+    metadata's file name beside it, or `init_path`)."""
+    session = SESSIONS[kind](path, threads, precision)
+    cache = _cache_of(session.metadata) if session.metadata else None
+    if cache is None:
+        return SessionBackend(path, session)
+    spec = ModelSpec.from_json(session.metadata)  # checks the init file's name
+    init_file = init_path or path.parent / spec.template_cache["init"]
+    if not Path(init_file).is_file():
+        raise EdgetrackError(f"{path} is a template-cached model but its init part {init_file} is missing")
+    return TemplateCachedBackend(path, SESSIONS[kind](Path(init_file), threads, precision), session)
 
 
 def _first_line(exc: Exception) -> str:
@@ -153,9 +269,14 @@ def median_latency_ms(backend: Backend, runs: int = 5, warmup: int = 2) -> float
 
 
 def open_backend(
-    model_path: Path | str, backend: str = "auto", threads: int | None = None, precision: str = "f32"
+    model_path: Path | str,
+    backend: str = "auto",
+    threads: int | None = None,
+    precision: str = "f32",
+    init_path: Path | None = None,
 ) -> Backend:
-    """Load a model with the named backend; "auto" times both on an ONNX file and keeps the faster."""
+    """Load a model with the named backend; "auto" times both on an ONNX file and keeps the faster.
+    A template-cached model's init part is found beside it (or given as `init_path`)."""
     path = check_model_file(model_path)
     if backend not in BACKENDS:
         raise EdgetrackError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -167,9 +288,9 @@ def open_backend(
     if backend == "onnxruntime" and is_ir:
         raise EdgetrackError(f"onnxruntime cannot load the OpenVINO IR {path}; use --backend openvino")
     if backend == "openvino" or (backend == "auto" and (is_ir or precision != "f32")):
-        return OpenVinoBackend(path, threads, precision)
-    first = OnnxRuntimeBackend(path, threads, precision)
+        return load_backend(path, "openvino", threads, precision, init_path)
+    first = load_backend(path, "onnxruntime", threads, precision, init_path)
     if backend == "onnxruntime":
         return first
-    second = OpenVinoBackend(path, threads, precision)
+    second = load_backend(path, "openvino", threads, precision, init_path)
     return min((first, second), key=median_latency_ms)

@@ -4,6 +4,10 @@ A model takes `template` 1x3xTxT and `search` 1x3xSxS and gives `score` 1x1xNxN,
 `offset` 1x2xNxN (OSTrack's CENTER head). edgetrack's exports store a `ModelSpec` as JSON under the
 metadata key `edgetrack` (an ONNX metadata_props entry, an OpenVINO rt_info entry). A model without it
 (a third-party export) gets the OSTrack defaults and sizes read from its input and output shapes.
+
+A template-cached model (two files) has an init part, `template` -> the cache (`template_kv`, and
+`template_q` for candidate elimination), and a track part, `search` + the cache -> the three maps;
+the track part's spec names the init file in `template_cache` {"init": FILE NAME beside it}.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from edgetrack.preprocess import IMAGENET_MEAN, IMAGENET_STD
 METADATA_KEY = "edgetrack"
 INPUT_NAMES = ("template", "search")
 OUTPUT_NAMES = ("score", "size", "offset")
+CACHE_NAMES = ("template_kv", "template_q")
 COLORS = ("RGB", "BGR")
 
 
@@ -44,6 +49,7 @@ class ModelSpec:
     arch: dict | None = None
     source_sha256: str | None = None
     precision: str | None = None
+    template_cache: dict | None = None
 
     def __post_init__(self) -> None:
         for name in ("template_size", "search_size", "feat_size"):
@@ -70,6 +76,13 @@ class ModelSpec:
             raise EdgetrackError(f"model metadata: min_score must lie in [0, 1), got {self.min_score!r}")
         if self.color not in COLORS:
             raise EdgetrackError(f"model metadata: color must be RGB or BGR, got {self.color!r}")
+        if self.template_cache is not None:
+            init = self.template_cache.get("init") if isinstance(self.template_cache, dict) else None
+            if not isinstance(init, str) or not init or "/" in init or "\\" in init or init.startswith("."):
+                raise EdgetrackError(
+                    "model metadata: template_cache must name its init file beside it, "
+                    f"got {self.template_cache!r}"
+                )
 
     def to_json(self) -> str:
         """The JSON object stored under the `edgetrack` metadata key (unset optional fields left out)."""
@@ -167,3 +180,30 @@ def resolve_contract(inputs: dict, outputs: list, metadata: str | None) -> tuple
             )
     io = ModelIO("template", "search", *(name for name, _ in ordered))
     return spec, io
+
+
+def resolve_cached_contract(
+    init_inputs: dict, init_outputs: list, track_inputs: dict, track_outputs: list, metadata: str | None
+) -> tuple[ModelSpec, ModelIO, list[str]]:
+    """Check a template-cached model's two parts against each other and the contract.
+
+    Returns the track part's spec, the I/O names and the cache tensors' names (init outputs = track
+    inputs besides `search`, same shapes)."""
+    if set(init_inputs) != {"template"}:
+        raise EdgetrackError(f"init part inputs are {sorted(init_inputs)}; it must take 'template' only")
+    cache = dict(init_outputs)
+    names = [n for n in CACHE_NAMES if n in cache]
+    if "template_kv" not in cache or len(names) != len(cache):
+        raise EdgetrackError(f"init part outputs are {sorted(cache)}; want template_kv (and template_q)")
+    wanted = {"search", *names}
+    if set(track_inputs) != wanted:
+        raise EdgetrackError(f"track part inputs are {sorted(track_inputs)}; want {sorted(wanted)}")
+    for name in names:
+        if list(cache[name]) != list(track_inputs[name]):
+            raise EdgetrackError(
+                f"{name}: the init part gives {list(cache[name])}, "
+                f"the track part takes {list(track_inputs[name])}"
+            )
+    joint_inputs = {"template": init_inputs["template"], "search": track_inputs["search"]}
+    spec, io = resolve_contract(joint_inputs, track_outputs, metadata)
+    return spec, io, names

@@ -29,8 +29,9 @@ class TrackResult:
 class Tracker:
     """Single-object tracker: `init(frame, box)` once, then `track(frame)` on every following frame.
 
-    Frames are RGB uint8 HxWx3. The template is cropped and normalised once at init; the search
-    tensor and the Hanning window are allocated once and reused.
+    Frames are RGB uint8 HxWx3. The template is cropped and normalised once at init and handed to
+    the backend then (a template-cached model encodes it there, once); the search tensor and the
+    Hanning window are allocated once and reused.
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class Tracker:
         box = check_init_box(box_xywh, frame_rgb.shape)
         crop, _ = sample_target(frame_rgb, box, self.spec.template_factor, self.spec.template_size)
         self._normalize(crop, out=self._template)
+        self.backend.set_template(self._template)
         self._state = box
 
     def relocate(self, box_xywh) -> None:
@@ -85,7 +87,7 @@ class Tracker:
         crop, resize_factor = sample_target(frame_rgb, self._state, spec.search_factor, spec.search_size)
         self._normalize(crop, out=self._search)
         t1 = time.perf_counter()
-        score_map, size_map, offset_map = self.backend.run(self._template, self._search)
+        score_map, size_map, offset_map = self.backend.run_search(self._search)
         t2 = time.perf_counter()
         box_crop, score = decode_peak(score_map, size_map, offset_map, self._window)
         self._state = next_box(

@@ -1,0 +1,100 @@
+"""Template caching: asymmetric attention in torch, the two-part export and the cached runtime."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from deploy_helpers import SMALL_ARCH, small_checkpoint, synthetic_sequence  # noqa: E402
+
+from deploy.export import ExportRequest, run_export  # noqa: E402
+from edgetrack.errors import EdgetrackError  # noqa: E402
+from edgetrack.runtime.backends import TemplateCachedBackend, open_backend  # noqa: E402
+from edgetrack.runtime.tracker import Tracker  # noqa: E402
+from models.config import TrackerConfig  # noqa: E402
+from models.ostrack import TrackerMaps, build_tracker  # noqa: E402
+from models.template_cache import CachedSearchTracker, TemplateEncoder  # noqa: E402
+
+CACHED_ARCH = {**SMALL_ARCH, "asymmetric_attention": True, "depth": 3, "ce_loc": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    "ce", [{"ce_loc": []}, {"ce_loc": [1, 2]}, {"ce_loc": [1], "ce_template_range": "ALL"}]
+)
+def test_template_tokens_ignore_the_search_and_the_split_network_is_the_joint_one(ce, single_torch_thread):
+    torch.manual_seed(0)
+    model = build_tracker(TrackerConfig.from_dict({**CACHED_ARCH, **ce})).eval()
+    template, search = torch.randn(1, 3, 32, 32), torch.randn(1, 3, 64, 64)
+    lens_z = model.backbone.lens_z
+    with torch.no_grad():
+        tokens_a, _ = model.backbone(template, search, model.default_ce_mask(1))
+        tokens_b, _ = model.backbone(template, torch.randn(1, 3, 64, 64), model.default_ce_mask(1))
+        assert torch.equal(tokens_a[:, :lens_z], tokens_b[:, :lens_z])  # the template never sees the search
+        joint = TrackerMaps(model)(template, search)
+        cache = TemplateEncoder(model)(template)
+        split = CachedSearchTracker(model)(search, *(cache if isinstance(cache, tuple) else (cache,)))
+    for a, b in zip(joint, split, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    if ce.get("ce_loc"):  # candidate elimination really eliminates: a token less changes the maps
+        assert model.config.search_token_counts()[-1] < model.config.feat_size**2
+
+
+def test_the_option_changes_attention_not_weights(single_torch_thread):
+    torch.manual_seed(0)
+    plain = build_tracker(TrackerConfig.from_dict(SMALL_ARCH)).eval()
+    torch.manual_seed(0)
+    asym = build_tracker(TrackerConfig.from_dict({**SMALL_ARCH, "asymmetric_attention": True})).eval()
+    template, search = torch.randn(1, 3, 32, 32), torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        a, b = TrackerMaps(plain)(template, search), TrackerMaps(asym)(template, search)
+    assert not torch.equal(a[0], b[0])  # same weights; the option changes what the template attends to
+    with pytest.raises(EdgetrackError, match="asymmetric_attention"):
+        TemplateEncoder(plain)
+
+
+@pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("openvino", ".xml")])
+def test_two_part_export_matches_torch_and_runs_init_once(tmp_path, fmt, suffix, single_torch_thread):
+    checkpoint, arch = small_checkpoint(tmp_path, arch=CACHED_ARCH)
+    seq = synthetic_sequence(tmp_path / "seq", frames=6)
+    out = tmp_path / f"student{suffix}"
+    report = run_export(ExportRequest(checkpoint, fmt, out=out, verify_source=seq, threads=1))
+    init_file = tmp_path / f"student.init{suffix}"
+    assert init_file in report.outputs and out in report.outputs
+    assert max(d.max_abs for d in report.diffs) < 1e-4  # parity with torch on real crops
+    backend = open_backend(out, "onnxruntime" if fmt == "onnx" else "openvino", threads=1)
+    assert isinstance(backend, TemplateCachedBackend)
+    assert backend.spec.template_cache == {"init": init_file.name}
+    assert backend.cache_names == ["template_kv", "template_q"]
+    # the same boxes as the one-graph export of the same checkpoint
+    single = tmp_path / f"single{suffix}"
+    run_export(ExportRequest(checkpoint, fmt, out=single, verify=False, template_cache=False))
+    one_graph = open_backend(single, "onnxruntime" if fmt == "onnx" else "openvino", threads=1)
+    assert not isinstance(one_graph, TemplateCachedBackend)
+    calls = []
+    init_run = backend.init.run
+    backend.init.run = lambda *a: calls.append(1) or init_run(*a)
+    boxes = []
+    for b in (backend, one_graph):
+        tracker = Tracker(b)
+        frames = [np.ascontiguousarray(f) for f in _frames(seq)]
+        tracker.init(frames[0], (30, 36, 20, 20))
+        boxes.append([tracker.track(f).box for f in frames[1:]])
+    assert len(calls) == 1  # the init part ran once, at init
+    np.testing.assert_allclose(boxes[0], boxes[1], atol=1e-3)
+
+
+def test_missing_init_part_is_a_clear_error(tmp_path, single_torch_thread):
+    checkpoint, _ = small_checkpoint(tmp_path, arch=CACHED_ARCH)
+    out = tmp_path / "student.onnx"
+    run_export(ExportRequest(checkpoint, "onnx", out=out, verify=False))
+    (tmp_path / "student.init.onnx").unlink()
+    with pytest.raises(EdgetrackError, match="init part .* is missing"):
+        open_backend(out, "onnxruntime")
+
+
+def _frames(seq):
+    import cv2
+
+    return [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(seq.glob("*.png"))]
