@@ -28,7 +28,8 @@ def export(
     ),
     threads: int | None = typer.Option(None, "--threads", help="Threads for the check's inference."),
     template_cache: bool = typer.Option(
-        True, "--template-cache/--no-template-cache",
+        True,
+        "--template-cache/--no-template-cache",
         help="Asymmetric-attention models: two parts (init once per target, track per frame) or one graph.",
     ),  # fmt: skip
 ) -> None:
