@@ -28,7 +28,11 @@ MODEL_SUFFIXES = (".onnx", ".xml")
 
 
 class Session:
-    """One model file loaded on a CPU runtime: named float32 inputs -> named outputs."""
+    """One model file loaded on a CPU runtime: named float32 inputs -> named outputs.
+
+    Inputs are bound to the runtime once and kept bound while the caller passes the same arrays
+    (the tracker's reused crop buffers): a run then allocates nothing and copies no input. Outputs
+    are the runtime's own buffers, overwritten by the next run: copy what must outlive it."""
 
     name = "session"
     inputs: dict[str, list]
@@ -36,8 +40,13 @@ class Session:
     metadata: str | None
 
     def run(self, feeds: dict[str, np.ndarray], names: list[str]) -> list[np.ndarray]:
-        """The outputs `names` for the inputs `feeds`."""
+        """The outputs `names` for the inputs `feeds` (C-contiguous float32 arrays)."""
         raise NotImplementedError
+
+
+def _same_arrays(bound: dict | None, feeds: dict) -> bool:
+    """True when `feeds` holds exactly the arrays bound last time (the same objects)."""
+    return bound is not None and bound.keys() == feeds.keys() and all(bound[k] is v for k, v in feeds.items())
 
 
 class OrtSession(Session):
@@ -65,9 +74,28 @@ class OrtSession(Session):
         self.inputs = {i.name: i.shape for i in self._session.get_inputs()}
         self.outputs = [(o.name, o.shape) for o in self._session.get_outputs()]
         self.metadata = self._session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+        static = all(isinstance(d, int) and d > 0 for _, shape in self.outputs for d in shape)
+        self._out = {n: np.empty(shape, np.float32) for n, shape in self.outputs} if static else None
+        self._binding = self._session.io_binding()
+        self._bound: dict | None = None
 
     def run(self, feeds, names):
-        return self._session.run(names, feeds)
+        if self._out is None:  # outputs without static shapes: onnxruntime allocates them
+            return self._session.run(names, feeds)
+        if not _same_arrays(self._bound, feeds):
+            self._bind(feeds)
+        self._session.run_with_iobinding(self._binding)
+        return [self._out[n] for n in names]
+
+    def _bind(self, feeds: dict[str, np.ndarray]) -> None:
+        """IOBinding of the inputs' memory and the preallocated outputs, kept until the inputs change."""
+        self._binding.clear_binding_inputs()
+        self._binding.clear_binding_outputs()
+        for name, array in feeds.items():
+            self._binding.bind_cpu_input(name, array)
+        for name, out in self._out.items():
+            self._binding.bind_output(name, "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
+        self._bound = dict(feeds)
 
 
 class OvSession(Session):
@@ -94,10 +122,16 @@ class OvSession(Session):
         self.metadata = _openvino_metadata(model)
         self._request = compiled.create_infer_request()
         self._output_index = {o.get_any_name(): i for i, o in enumerate(compiled.outputs)}
+        self._tensor = ov.Tensor
+        self._bound: dict | None = None
 
     def run(self, feeds, names):
-        self._request.infer(feeds, share_inputs=True)
-        return [self._request.get_output_tensor(self._output_index[n]).data.copy() for n in names]
+        if not _same_arrays(self._bound, feeds):  # tensors sharing the arrays' memory, set once
+            for name, array in feeds.items():
+                self._request.set_tensor(name, self._tensor(array, shared_memory=True))
+            self._bound = dict(feeds)
+        self._request.infer()
+        return [self._request.get_output_tensor(self._output_index[n]).data for n in names]
 
 
 SESSIONS = {"onnxruntime": OrtSession, "openvino": OvSession}
@@ -121,7 +155,8 @@ class Backend:
         self.spec, self.io = resolve_contract(inputs, outputs, metadata)
 
     def run(self, template: np.ndarray, search: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One forward pass on 1x3xTxT and 1x3xSxS float32 tensors."""
+        """One forward pass on 1x3xTxT and 1x3xSxS float32 tensors. The maps may be the runtime's
+        buffers, overwritten by the next call: copy them to keep them."""
         raise NotImplementedError
 
     def set_template(self, template: np.ndarray) -> None:
@@ -184,7 +219,7 @@ class TemplateCachedBackend(Backend):
 
     def set_template(self, template):
         cache = self.init.run({"template": template}, self.cache_names)
-        self._feeds = dict(zip(self.cache_names, cache, strict=True))
+        self._feeds = {name: array.copy() for name, array in zip(self.cache_names, cache, strict=True)}
 
     def run_search(self, search):
         if not self._feeds:
