@@ -121,7 +121,8 @@ class OvSession(Session):
         self.outputs = [(p.get_any_name(), _static_shape(p)) for p in model.outputs]
         self.metadata = _openvino_metadata(model)
         self._request = compiled.create_infer_request()
-        self._output_index = {o.get_any_name(): i for i, o in enumerate(compiled.outputs)}
+        # every name of each output: compiling can add names (a fused node's) beside the model's own
+        self._output_index = {n: i for i, o in enumerate(compiled.outputs) for n in o.get_names()}
         self._tensor = ov.Tensor
         self._bound: dict | None = None
 
