@@ -152,3 +152,22 @@ def test_save_student_writes_atomically(tmp_path):
     path = save_student(model, tmp_path / "s" / "student.pth", 3, "t.pth")
     assert path.is_file() and not list(path.parent.glob(".*tmp"))
     assert TrackerConfig.load(path.with_suffix(".json")) == model.config  # export / info find it
+
+
+def test_asymmetric_attention_student_distils_with_sstrack_and_splits_for_caching(
+    tmp_path, sources, teacher_checkpoint
+):
+    # CompressTracker (teacher blocks replace student stages at random) + SSTrack's interval sampler,
+    # into a student whose template attends only to itself: its template can be cached after export
+    from models.template_cache import CachedSearchTracker, TemplateEncoder
+
+    options = ("model.asymmetric_attention=true", "sampler.kind=interval", "sampler.max_interval=40",
+               "sampler.bin_width=10", "sampler.gradient_scaling=true")  # fmt: skip
+    config, distill = _config(tmp_path, teacher_checkpoint, *options)
+    model = load_trained_model(run_distillation(config, distill, tmp_path / "run", sources=sources))
+    assert model.config.asymmetric_attention and model.config.ce_loc == (1,)
+    template, search = torch.randn(1, 3, 32, 32), torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        joint = model(template, search, model.default_ce_mask(1))["score_map"]
+        split = CachedSearchTracker(model)(search, *TemplateEncoder(model)(template))[0]
+    torch.testing.assert_close(joint, split, rtol=0, atol=1e-6)
