@@ -21,11 +21,13 @@ from edgetrack.errors import EdgetrackError
 @dataclass
 class DatasetConfig:
     """One training dataset: `kind` is a reader's registered name (got10k_train, lasot_train,
-    trackingnet_train, coco, custom, ...), `root` its folder, `ratio` its share of the mix."""
+    trackingnet_train, coco, custom, ...), `root` its folder, `ratio` its share of the mix, `exclude`
+    the names of sequences held out of training (a validation split)."""
 
     kind: str
     root: str = ""
     ratio: float = 1.0
+    exclude: list[str] = field(default_factory=list)  # sequence names left out (a validation split)
 
 
 @dataclass

@@ -130,7 +130,8 @@ def build_optimizer(model: torch.nn.Module, config: TrainConfig, extra=()) -> to
 class Trainer:
     """Builds model, data, optimiser and schedulers from a TrainConfig; `fit()` trains and checkpoints.
 
-    `model`, `sources` and `objective` may be given to reuse the loop (tests, distillation)."""
+    `model`, `sources` and `objective` may be given to reuse the loop (tests, distillation); a
+    black-box `teacher` (`train.teacher.BlackBoxTeacher`) adds its targets to every training pair."""
 
     def __init__(
         self,
@@ -141,6 +142,7 @@ class Trainer:
         sources: list[Source] | None = None,
         objective=None,
         console: Console | None = None,
+        teacher=None,
     ):
         self.config = config
         self.output_dir = Path(output_dir)
@@ -159,10 +161,11 @@ class Trainer:
         self.dataset = PairDataset(
             sources,
             config.sampler,
-            processing_from(config.data, self.tracker_config),
+            processing_from(config.data, self.tracker_config, teacher),
             config.data.samples_per_epoch // self.dist.world,
             opt.seed,
             self.dist.rank,
+            teacher,
         )
         self.steps_per_epoch = len(self.dataset) // opt.batch_size
         if self.steps_per_epoch < 1:

@@ -7,6 +7,7 @@ OpenVINO's precision is pinned (f32 unless asked): left alone it runs bf16 on CP
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -136,6 +137,18 @@ def check_model_file(path: Path | str) -> Path:
     if path.suffix.lower() == ".xml" and not path.with_suffix(".bin").is_file():
         raise EdgetrackError(f"OpenVINO model {path} has no weights file {path.with_suffix('.bin').name}")
     return path
+
+
+def model_sha256(path: Path | str) -> str:
+    """SHA-256 of a model file (an OpenVINO IR: of its .xml and .bin together)."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    parts = [path, path.with_suffix(".bin")] if path.suffix.lower() == ".xml" else [path]
+    for part in parts:
+        with open(part, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def median_latency_ms(backend: Backend, runs: int = 5, warmup: int = 2) -> float:
