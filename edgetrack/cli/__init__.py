@@ -27,6 +27,9 @@ def _register() -> None:
 
 def main() -> None:
     """Console-script entry point: user errors become one red line and exit code 2."""
+    from edgetrack.cli.process import disable_openvino_telemetry
+
+    disable_openvino_telemetry()
     _register()
     try:
         app()

@@ -30,6 +30,7 @@ def eval_command(
     precision: str = typer.Option("f32", help="Runtime precision for --model."),
 ) -> None:
     """Run one-pass evaluation (resumable, parallel) or score result folders; print tables, draw plots."""
+    from edgetrack.cli.paths import output_folder
     from edgetrack.datasets import open_dataset
     from edgetrack.evaluation.plots import write_plots
     from edgetrack.evaluation.report import attribute_table, overall_table, write_scores_json
@@ -49,7 +50,8 @@ def eval_command(
         missing = [str(d) for d in result_dirs if not d.is_dir()]
         if missing:
             raise EdgetrackError(f"result folder(s) not found: {', '.join(missing)}")
-        out = output or Path("runs/eval") / data.name / "compare"
+        out = output_folder(output or Path("runs/eval") / data.name / "compare")
+        tracker_names = [d.name for d in result_dirs]
     else:
         if baseline is not None and baseline != "static":
             raise EdgetrackError(f"unknown baseline {baseline!r}; known: static")
@@ -59,15 +61,15 @@ def eval_command(
             factory = StaticTrackerFactory()
         else:
             factory = RuntimeTrackerFactory(str(model), backend, threads, precision)
-        out = output or Path("runs/eval") / data.name / factory.name
+        out = output_folder(output or Path("runs/eval") / data.name / factory.name)
         runs, skipped = run_evaluation(factory, data, names, out, workers, console)
         if skipped:
             console.print(f"resumed: {len(skipped)} finished sequence(s) kept, {len(runs)} evaluated")
         for run in runs:
             for path in run.corrupt:
                 console.print(f"[yellow]warning:[/] unreadable frame {path} (previous frame used)")
-        result_dirs = [out]
-    scores = [score_results(data, names, d, d.name) for d in result_dirs]
+        result_dirs, tracker_names = [out], [factory.name]
+    scores = [score_results(data, names, d, n) for d, n in zip(result_dirs, tracker_names, strict=True)]
     console.print(overall_table(data.name, scores, len(names)))
     per_attribute = attribute_table(data.name, scores)
     if per_attribute is not None:

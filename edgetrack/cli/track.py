@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
 from contextlib import ExitStack
@@ -76,6 +75,7 @@ def track_source(
     import cv2
     import numpy as np
 
+    from edgetrack.cli.process import install_sigterm_exit
     from edgetrack.metrics import success_auc
     from edgetrack.runtime.profiling import LatencyStats
     from edgetrack.runtime.tracker import Tracker
@@ -85,7 +85,7 @@ def track_source(
     _log_warnings_to(console)
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
+        install_sigterm_exit()  # unwinds, so outputs are discarded
 
     with ExitStack() as stack:
         init_box = init_box or frames_source.init_box

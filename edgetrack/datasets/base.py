@@ -33,7 +33,7 @@ class TrackingDataset:
     def names(self) -> list[str]:
         """Sequence names in the benchmark's order (listed once, then cached)."""
         if self._names is None:
-            self._names = list(self._list())
+            self._names = [check_sequence_name(n, self.root) for n in self._list()]
             if not self._names:
                 raise EdgetrackError(f"no {self.name} sequences found under {self.root}")
         return self._names
@@ -69,6 +69,14 @@ class TrackingDataset:
 
     def _load(self, name: str) -> Sequence:
         raise NotImplementedError
+
+
+def check_sequence_name(name: str, root: Path) -> str:
+    """A sequence name that is safe as a file name: results go to OUT/<name>.txt or OUT/<name>/, so a
+    name from a list file that holds a path part ("../x", "a/b", an absolute path) is an error."""
+    if name in ("", ".", "..") or any(c in "/\\" or ord(c) < 32 for c in name):
+        raise EdgetrackError(f"{root}: sequence name {name!r} is not a plain file name; refusing to use it")
+    return name
 
 
 def read_flags(path: Path, count: int | None = None) -> np.ndarray:
@@ -107,4 +115,12 @@ def numbered_frames(folder: Path, first: int, last: int, digits: int, prefix: st
     return frames
 
 
-__all__ = ["TrackingDataset", "check_count", "load_boxes", "numbered_frames", "read_flags", "require_file"]
+__all__ = [
+    "TrackingDataset",
+    "check_count",
+    "check_sequence_name",
+    "load_boxes",
+    "numbered_frames",
+    "read_flags",
+    "require_file",
+]

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgetrack.datasets.sequence import Sequence
 from edgetrack.errors import EdgetrackError
+from edgetrack.evaluation.provenance import check_or_record
 from edgetrack.evaluation.results import is_finished, write_result
 
 MAX_CORRUPT_FRACTION = 0.05
@@ -66,11 +67,14 @@ def evaluate_sequence(factory, sequence: Sequence, out: Path, fmt: str) -> Seque
 
 
 def run_evaluation(factory, dataset, names: list[str], out: Path, workers: int = 1, console=None):
-    """Evaluate the unfinished sequences of `names` into `out`; returns (runs, skipped names)."""
+    """Evaluate the unfinished sequences of `names` into `out`; returns (runs, skipped names).
+
+    Finished sequences are kept only when `out` records the same tracker identity (provenance)."""
     out.mkdir(parents=True, exist_ok=True)
     fmt = dataset.result_format
     todo = [n for n in names if not is_finished(out, n, fmt)]
     skipped = [n for n in names if n not in todo]
+    check_or_record(out, factory.identity(), [n for n in dataset.names if is_finished(out, n, fmt)])
     runs: list[SequenceRun] = []
     if not todo:
         return runs, skipped
