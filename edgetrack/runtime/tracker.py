@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ from edgetrack.preprocess import Normalizer, sample_target
 from edgetrack.runtime.backends import Backend, open_backend
 
 STAGES = ("preprocess", "inference", "postprocess")
+log = logging.getLogger("edgetrack")
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Tracker:
         self._template = np.empty((1, 3, spec.template_size, spec.template_size), np.float32)
         self._search = np.empty((1, 3, spec.search_size, spec.search_size), np.float32)
         self._state: tuple[float, float, float, float] | None = None
+        self.nonfinite_frames = 0  # frames lost because the model's output was NaN or infinite
 
     @property
     def box(self) -> tuple[float, float, float, float] | None:
@@ -88,10 +92,13 @@ class Tracker:
         score_map, size_map, offset_map = self.backend.run(self._template, self._search)
         t2 = time.perf_counter()
         box_crop, score = decode_peak(score_map, size_map, offset_map, self._window)
-        self._state = next_box(
-            box_crop, score, self._state, spec.search_size, resize_factor, frame_rgb.shape[:2],
-            spec.size_rate, spec.min_score,
-        )  # fmt: skip
+        if all(math.isfinite(v) for v in (*box_crop, score)):
+            self._state = next_box(
+                box_crop, score, self._state, spec.search_size, resize_factor, frame_rgb.shape[:2],
+                spec.size_rate, spec.min_score,
+            )  # fmt: skip
+        else:
+            score = self._lost_to_nonfinite_output()
         t3 = time.perf_counter()
         timings = {
             "preprocess": 1e3 * (t1 - t0),
@@ -99,6 +106,16 @@ class Tracker:
             "postprocess": 1e3 * (t3 - t2),
         }
         return TrackResult(self._state, score, timings)
+
+    def _lost_to_nonfinite_output(self) -> float:
+        """Count a frame whose model output was NaN/inf as lost (the box stays); warn the first time."""
+        self.nonfinite_frames += 1
+        if self.nonfinite_frames == 1:
+            log.warning(
+                f"the model gave a NaN or infinite output ({self.backend.path}): frame counted as lost, "
+                "box kept (further such frames are counted silently)"
+            )
+        return 0.0
 
 
 def _check_frame(frame: np.ndarray) -> None:
