@@ -497,10 +497,14 @@ def run_distillation(
     output: Path,
     resume: Path | None = None,
     sources=None,
+    exist_ok: bool = False,
 ) -> Path:
-    """Distil on one process; writes the trainer's run folder and OUTPUT/student.pth (returned)."""
+    """Distil on one process; writes the trainer's run folder and OUTPUT/student.pth (returned).
+    A new run refuses a folder that holds one unless `exist_ok`."""
+    from train.run_folder import claim_run_folder
     from train.trainer import Trainer
 
+    claim_run_folder(Path(output), resume is not None, exist_ok)
     if not distill.teacher:
         raise EdgetrackError("no teacher: give --teacher CKPT (or distill.teacher in the config)")
     teacher = load_teacher(distill.teacher, distill.teacher_arch or None)
