@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from edgetrack.errors import EdgetrackError
 
@@ -71,7 +72,7 @@ def track_source(
 ):
     """Track one object through an open `FrameSource` with the runtime Tracker: write the boxes and the
     annotated video atomically, print the AUC (when the source has ground truth) and the latency table.
-    Returns (boxes per source frame from the first one as an (N,4) array, LatencyStats)."""
+    Returns (boxes per source frame from frame 0 as an (N,4) array, LatencyStats)."""
     import cv2
     import numpy as np
 
@@ -90,7 +91,9 @@ def track_source(
     with ExitStack() as stack:
         init_box = init_box or frames_source.init_box
         if init_box is None:
-            raise EdgetrackError(f"{label} has no ground truth: give the object's box with --init x,y,w,h")
+            raise EdgetrackError(
+                f"{label} has no usable first ground-truth box: give the object's box with --init x,y,w,h"
+            )
         tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
         frames = iter(frames_source)
         first = next(frames, None)
@@ -108,7 +111,9 @@ def track_source(
         stats = LatencyStats()
         # boxes per source frame from the first one; a skipped frame repeats the last box (score 0)
         boxes: list[tuple] = []
-        last_row, next_index = None, first.index
+        # frames before the first decodable one get the init box with score 0: line i is frame i
+        last_row, next_index = (*init_box, 0.0), 0
+        sizes = FrameSizes(first.rgb.shape)
         total = min((n for n in (frames_source.length, max_frames) if n), default=None)
         status = stack.enter_context(console.status("", spinner="dots"))
         for count, frame in enumerate(_with_first(first, frames), 1):
@@ -118,7 +123,8 @@ def track_source(
                 result = tracker.track(frame.rgb)
                 stats.add(frame.decode_ms, result.timings)
                 box, score = result.box, result.score
-            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index) if last_row else []
+            sizes.check(frame)
+            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index)
             for row in [*skipped, (*box, score)]:
                 if txt:
                     txt.write(row[:4], row[4])
@@ -131,7 +137,7 @@ def track_source(
                 break
     summary = f"tracked {stats.frames + 1} frames of {label} with {tracker.backend.name}"
     console.print(summary, soft_wrap=True, highlight=False)
-    gt = frames_source.gt[first.index : first.index + len(boxes)] if frames_source.gt is not None else []
+    gt = frames_source.gt[: len(boxes)] if frames_source.gt is not None else []
     if len(gt) == len(boxes) > 1:
         auc = success_auc(np.asarray(boxes), gt)
         console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
@@ -140,6 +146,19 @@ def track_source(
         if path:
             console.print(f"wrote {path}")
     return np.asarray(boxes, dtype=np.float64).reshape(-1, 4), stats
+
+
+class FrameSizes:
+    """Warns once when a frame's size differs from the first frame's (a folder of mixed images)."""
+
+    def __init__(self, shape):
+        self.shape, self.warned = shape, False
+
+    def check(self, frame) -> None:
+        if frame.rgb.shape != self.shape and not self.warned:
+            (h, w), (h0, w0) = frame.rgb.shape[:2], self.shape[:2]
+            log.warning(f"frame {frame.index} is {w}x{h}, the first frame {w0}x{h0}: the sizes differ")
+            self.warned = True
 
 
 def _with_first(first, frames):
@@ -186,7 +205,8 @@ class RichWarnings(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True)
+        message = escape(record.getMessage())
+        self.console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _log_warnings_to(console: Console) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from edgetrack.datasets.sequence import Sequence, load_boxes
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 
 class TrackingDataset:
@@ -81,7 +82,7 @@ def check_sequence_name(name: str, root: Path) -> str:
 
 def read_flags(path: Path, count: int | None = None) -> np.ndarray:
     """A per-frame 0/1 (or small integer) label file: one value a line, or comma-separated on one line."""
-    text = Path(path).read_text(encoding="utf-8").replace(",", " ").split()
+    text = read_text(path).replace(",", " ").split()
     try:
         values = np.array([int(float(v)) for v in text], dtype=np.int64)
     except ValueError as exc:

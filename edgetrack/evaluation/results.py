@@ -16,6 +16,7 @@ import numpy as np
 
 from edgetrack.datasets.sequence import load_boxes
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 
 def box_file(out: Path, name: str, fmt: str) -> Path:
@@ -69,7 +70,7 @@ def read_times(results: Path, name: str) -> np.ndarray | None:
     """Per-frame seconds if a time file exists in either layout, else None."""
     for candidate in (results / name / f"{name}_time.txt", results / "times" / f"{name}_time.txt"):
         if candidate.is_file():
-            values = candidate.read_text(encoding="utf-8").split()
+            values = read_text(candidate).split()
             try:
                 return np.array([float(v) for v in values])
             except ValueError as exc:

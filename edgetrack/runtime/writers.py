@@ -125,11 +125,16 @@ class AnnotatedVideoWriter(AtomicOutput):
     def write(self, frame_rgb: np.ndarray, box, score: float) -> None:
         if self._writer is None:
             height, width = frame_rgb.shape[:2]
+            self._size = (width, height)
             fourcc = cv2.VideoWriter_fourcc(*"mp4v")
-            self._writer = cv2.VideoWriter(str(self.tmp_path), fourcc, self.fps, (width, height))
+            self._writer = cv2.VideoWriter(str(self.tmp_path), fourcc, self.fps, self._size)
             if not self._writer.isOpened():
                 raise EdgetrackError(f"cannot write video {self.path}: OpenCV has no mp4v writer here")
         bgr = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR)
+        if bgr.shape[1::-1] != self._size:  # OpenCV drops frames of another size: scale them to the first's
+            sx, sy = self._size[0] / bgr.shape[1], self._size[1] / bgr.shape[0]
+            bgr = cv2.resize(bgr, self._size)
+            box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
         x, y, w, h = (int(round(v)) for v in box)
         color_bgr = BOX_COLOR_RGB[::-1]
         cv2.rectangle(bgr, (x, y), (x + w, y + h), color_bgr, 2)
