@@ -10,6 +10,11 @@ from rich.console import Console
 
 from edgetrack.errors import EdgetrackError
 
+SERVER_SCORED = {  # test splits whose scores only the benchmark's server computes: what to upload
+    "got10k": "zip the sequence folders for http://got-10k.aitestunion.com",
+    "trackingnet": "zip the .txt files for https://eval.ai (TrackingNet)",
+}
+
 
 def _split(values: list[str] | None) -> list[str]:
     return [v for item in values or [] for v in item.split(",") if v]
@@ -69,6 +74,12 @@ def eval_command(
             for path in run.corrupt:
                 console.print(f"[yellow]warning:[/] unreadable frame {path} (previous frame used)")
         result_dirs, tracker_names = [out], [factory.name]
+        if data.split == "test" and data.protocol in SERVER_SCORED:
+            console.print(
+                f"wrote the {data.name} submission files to {out}; the test split's ground truth is not "
+                f"public: the scores come from the evaluation server ({SERVER_SCORED[data.protocol]})"
+            )
+            return
     scores = [score_results(data, names, d, n) for d, n in zip(result_dirs, tracker_names, strict=True)]
     console.print(overall_table(data.name, scores, len(names)))
     per_attribute = attribute_table(data.name, scores)
