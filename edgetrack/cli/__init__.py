@@ -42,6 +42,23 @@ def main() -> None:
         sys.exit(130)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from edgetrack import __version__
+
+        print(f"edgetrack {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        metavar="",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
     """Compact single-object trackers on the CPU: train, distill, export, track, bench, eval."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edgetrack.cli.options import flag
+
 
 def distill_command(
     config: Path = typer.Option(
@@ -28,7 +30,7 @@ def distill_command(
     output: Path = typer.Option(
         None, "-o", "--output", help="Run folder (default runs/distill/CONFIG-NAME)."
     ),
-    exist_ok: bool = typer.Option(
+    exist_ok: bool = flag(
         False, "--exist-ok", help="Replace the run in an existing -o folder (its metrics and checkpoints)."
     ),
 ) -> None:

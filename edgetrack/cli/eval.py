@@ -32,7 +32,9 @@ def eval_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (default runs/eval/...)."),
     backend: str = typer.Option("auto", help="Runtime backend for --model."),
     threads: int | None = typer.Option(None, help="Inference threads per worker for --model."),
-    precision: str = typer.Option("f32", help="Runtime precision for --model."),
+    precision: str = typer.Option(
+        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO, for --model."
+    ),
 ) -> None:
     """Run one-pass evaluation (resumable, parallel) or score result folders; print tables, draw plots."""
     from edgetrack.cli.paths import output_folder

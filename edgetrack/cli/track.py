@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from edgetrack.cli.options import flag
 from edgetrack.errors import EdgetrackError
 
 log = logging.getLogger("edgetrack")
@@ -34,19 +35,21 @@ def track(
     backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
     threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
     precision: str = typer.Option(
-        "f32", "--precision", help="f32, or bf16/f16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
     ),
     save_txt: Path | None = typer.Option(None, "--save-txt", help="Write x,y,w,h,score per frame here."),
     save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
-    show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
+    show: bool = flag(False, "--show", help="Show the frames in a window (q or Esc stops)."),
     max_frames: int | None = typer.Option(None, "--max-frames", min=1, help="Stop after N frames."),
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
     from edgetrack.boxes import parse_box
-    from edgetrack.builtin import builtin_model_path
+    from edgetrack.builtin import builtin_model_path, builtin_notice
     from edgetrack.runtime.sources import open_source
 
     init_box = parse_box(init) if init is not None else None
+    if model is None:
+        builtin_notice()
     with open_source(source) as frames_source:
         track_source(
             frames_source, model or builtin_model_path(), init_box, label=source, backend=backend,
@@ -140,7 +143,7 @@ def track_source(
     gt = frames_source.gt[: len(boxes)] if frames_source.gt is not None else []
     if len(gt) == len(boxes) > 1:
         auc = success_auc(np.asarray(boxes), gt)
-        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
+        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {100 * auc:.1f}")
     Console().print(stats.table(title=f"{title} · {tracker.backend.name}"))
     for path in (save_txt, save_video):
         if path:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from edgetrack.cli.options import flag
+
 
 def train_command(
     config: Path = typer.Option(
@@ -19,7 +21,7 @@ def train_command(
         1, "--nproc", min=1, help="Processes on this machine (DDP: gloo on CPU, nccl on GPU)."
     ),
     output: Path = typer.Option(None, "-o", "--output", help="Run folder (default runs/train/CONFIG-NAME)."),
-    exist_ok: bool = typer.Option(
+    exist_ok: bool = flag(
         False, "--exist-ok", help="Replace the run in an existing -o folder (its metrics and checkpoints)."
     ),
 ) -> None:
