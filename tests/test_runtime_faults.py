@@ -80,3 +80,34 @@ def test_huge_init_box_is_a_clear_error(tmp_path, capsys):
     )
     assert "times the 64x64 frame" in one_error_line(code, err)
     assert not out.exists()
+
+
+def test_bgr_frames_and_the_opencv_style_update(tmp_path):
+    import cv2
+
+    model = pooled_score_model(tmp_path / "m.onnx", size=0.5)
+    rgb = np.zeros((64, 64, 3), np.uint8)
+    rgb[20:28, 28:36] = (255, 40, 0)  # a red square: BGR and RGB differ
+    rgb_tracker, bgr_tracker = Tracker(model), Tracker(model, color="bgr")
+    rgb_tracker.init(rgb, (24, 24, 8, 8))
+    bgr_tracker.init(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), (24, 24, 8, 8))
+    expected = rgb_tracker.track(rgb)
+    ok, box = bgr_tracker.update(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert ok and box == tuple(int(round(v)) for v in expected.box)
+    lost = Tracker(NanAfter(0, np.nan))
+    lost.init(rgb, (24, 24, 8, 8))
+    assert lost.update(rgb) == (False, (24, 24, 8, 8))
+    with pytest.raises(EdgetrackError, match="color"):
+        Tracker(model, color="hsv")
+
+
+def test_plots_have_a_y_axis_label():
+    from edgetrack.evaluation.plots import draw_plot
+    from edgetrack.evaluation.scoring import TrackerScores
+    from edgetrack.metrics import Curve, Summary
+
+    x = np.linspace(0, 1, 21)
+    scores = [TrackerScores("t", Summary({"AUC": 0.5}, {"success": Curve("Overlap threshold", x, 1 - x)}))]
+    image = draw_plot("success", "otb", scores, "AUC")
+    label_band = image[100:380, 0:30]
+    assert (label_band < 128).sum() > 50  # dark text left of the tick labels
