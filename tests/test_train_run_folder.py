@@ -104,3 +104,18 @@ def test_cuda_without_cuda_is_a_clear_error(tmp_path, config_file, capsys):
         pytest.skip("CUDA is available here")
     code, _, err = run_cli(["train", "-c", config_file, "-o", tmp_path / "run", "train.device=cuda"], capsys)
     assert "CUDA is not available" in one_error_line(code, err)
+
+
+def test_a_state_dict_mismatch_is_summarised_in_one_line(tmp_path, config_file, capsys):
+    import torch
+
+    run = tmp_path / "run"
+    assert run_cli(["train", "-c", config_file, "-o", run, "train.epochs=1"], capsys)[0] == 0
+    state = torch.load(run / "checkpoints" / "epoch_0001.pth", weights_only=True)
+    state["net"] = {f"other.{k}": v for k, v in state["net"].items()}  # every key renamed
+    torch.save(state, tmp_path / "renamed.pth")
+    resume = ["--resume", tmp_path / "renamed.pth", "train.epochs=1"]
+    code, _, err = run_cli(["train", "-c", config_file, "-o", run, *resume], capsys)
+    line = one_error_line(code, err)
+    assert "missing keys" in line and "unexpected keys" in line and len(line) < 600
+    assert len(err.strip().splitlines()) == 1

@@ -30,7 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from edgetrack.errors import EdgetrackError
-from models.checkpoint import load_checkpoint
+from models.checkpoint import load_checkpoint, load_tracker_state
 from models.config import TrackerConfig
 from models.ostrack import build_tracker
 from train.config import TrainConfig
@@ -251,7 +251,7 @@ class Trainer:
                 "same run; start a new run (another -o) to change them"
             )
         try:
-            self.model.load_state_dict(state["net"])
+            load_tracker_state(self.model, state["net"], str(path))  # a mismatch in a few lines
             if self.objective_module is not None:
                 self.objective_module.load_state_dict(state["objective"], strict=False)
             self.optimizer.load_state_dict(state["optimizer"])
@@ -260,7 +260,8 @@ class Trainer:
             self.scaler.load_state_dict(state["scaler"])
             set_rng_state(state["rng"])
         except (KeyError, RuntimeError, ValueError) as exc:
-            raise EdgetrackError(f"{path} is not a training checkpoint of this config: {exc}") from exc
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EdgetrackError(f"{path} is not a training checkpoint of this config: {first}") from exc
         if self.dist.is_main:
             truncate_metrics(self.output_dir, int(state["epoch"]))
         self.start_epoch = int(state["epoch"])
