@@ -67,3 +67,46 @@ def test_openvino_telemetry_is_off_by_default_and_can_be_opted_in():
     env["EDGETRACK_OPENVINO_TELEMETRY"] = "1"
     on = subprocess.run([sys.executable, "-c", TELEMETRY], capture_output=True, text=True, env=env)
     assert on.stdout.strip() == "openvino_telemetry", on.stderr
+
+
+INTERRUPTED_EVAL = textwrap.dedent(
+    """
+    import os, signal, sys, threading, time
+    import cv2, numpy as np
+    from pathlib import Path
+    from slow_tracker import SlowTrackerFactory
+    from edgetrack.datasets import open_dataset
+    from edgetrack.evaluation.runner import run_evaluation
+
+    root = Path(sys.argv[1])
+    for name in ("a", "b", "c"):
+        (root / name).mkdir(parents=True)
+        for i in range(3):
+            cv2.imwrite(str(root / name / f"{i}.png"), np.zeros((32, 32, 3), np.uint8))
+        (root / name / "groundtruth.txt").write_text("2,2,8,8\\n" * 3)
+    data = open_dataset("custom", root)
+    started = []
+
+    def interrupt():
+        time.sleep(6)  # spawned workers are tracking (5 s a frame)
+        started.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    try:
+        run_evaluation(SlowTrackerFactory(), data, data.names, root / "out", workers=2)
+    except KeyboardInterrupt:
+        print(f"stopped {time.perf_counter() - started[0]:.2f}")
+    """
+)
+
+
+def test_parallel_eval_stops_soon_after_ctrl_c(tmp_path):
+    tests = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-c", INTERRUPTED_EVAL, str(tmp_path / "data")]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    stopped = [line for line in done.stdout.splitlines() if line.startswith("stopped")]
+    assert stopped, done.stdout + done.stderr
+    assert float(stopped[0].split()[1]) < 2.5
+    assert "Traceback" not in done.stderr

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +66,15 @@ def evaluate_sequence(factory, sequence: Sequence, out: Path, fmt: str) -> Seque
     return SequenceRun(sequence.name, len(sequence), float(times.sum()), corrupt)
 
 
+def _evaluate_job(job) -> SequenceRun:
+    return evaluate_sequence(*job)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which terminates them (no traceback from every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_evaluation(factory, dataset, names: list[str], out: Path, workers: int = 1, console=None):
     """Evaluate the unfinished sequences of `names` into `out`; returns (runs, skipped names).
 
@@ -88,11 +97,10 @@ def run_evaluation(factory, dataset, names: list[str], out: Path, workers: int =
                 progress.advance(task)
         else:
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                sequences = [dataset.sequence(n) for n in todo]
-                futures = [pool.submit(evaluate_sequence, factory, s, out, fmt) for s in sequences]
-                for future in as_completed(futures):
-                    run = future.result()
+            jobs = [(factory, dataset.sequence(n), out, fmt) for n in todo]
+            # leaving the block terminates the workers at once: Ctrl-C stops within a second or two
+            with context.Pool(workers, initializer=_ignore_sigint) as pool:
+                for run in pool.imap_unordered(_evaluate_job, jobs):
                     runs.append(run)
                     progress.update(task, description=f"eval {dataset.name}: {run.name}")
                     progress.advance(task)
