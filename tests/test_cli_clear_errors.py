@@ -90,3 +90,11 @@ def test_frames_of_different_sizes_warn_and_the_video_keeps_every_frame(tmp_path
     assert "warning:" in err and "80x96" in err and err.count("sizes differ") == 1
     capture = cv2.VideoCapture(str(video))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 4
+
+
+def test_bench_on_a_truncated_onnx_is_a_clear_error(tmp_path, model, capsys):
+    truncated = tmp_path / "truncated.onnx"
+    truncated.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+    seq = _sequence(tmp_path / "seq")
+    code, _, err = run_cli(["bench", truncated, "--source", seq, "--runs", "1", "--warmup", "0"], capsys)
+    assert "truncated.onnx" in one_error_line(code, err)
