@@ -15,7 +15,7 @@ def canonical_precision(name: str) -> str:
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in PRECISIONS:
-        raise EdgetrackError(f"precision must be one of {', '.join(PRECISIONS)}, got {name!r}")
+        raise EdgetrackError(f"unknown precision {name!r}: use one of {', '.join(PRECISIONS)}")
     return key
 
 

@@ -79,7 +79,8 @@ def eval_command(
         if data.split == "test" and data.protocol in SERVER_SCORED:
             console.print(
                 f"wrote the {data.name} submission files to {out}; the test split's ground truth is not "
-                f"public: the scores come from the evaluation server ({SERVER_SCORED[data.protocol]})"
+                f"public: the scores come from the evaluation server ({SERVER_SCORED[data.protocol]})",
+                soft_wrap=True,
             )
             return
     scores = [score_results(data, names, d, n) for d, n in zip(result_dirs, tracker_names, strict=True)]
