@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import json
 
-import cv2
-import numpy as np
 import pytest
 from cli_helpers import one_error_line, run_cli
+from eval_helpers import got10k_val
 
 from edgetrack.datasets import open_dataset
 from edgetrack.errors import EdgetrackError
 
 
-def _got10k_val(root, names=("GOT-10k_Val_000001",), listed=None):
-    for name in names:
-        seq = root / "val" / name
-        seq.mkdir(parents=True)
-        for i in range(3):
-            cv2.imwrite(str(seq / f"{i + 1:08d}.jpg"), np.zeros((30, 30, 3), np.uint8))
-        (seq / "groundtruth.txt").write_text("1,1,10,10\n" * 3)
-        (seq / "absence.label").write_text("0\n0\n0\n")
-        (seq / "cover.label").write_text("8\n8\n8\n")
-    (root / "val" / "list.txt").write_text("\n".join(listed or names) + "\n")
+def got10k_root(root, listed=None):
+    got10k_val(root, listed=listed, box="1,1,10,10")
     return root
 
 
 def test_list_entry_with_a_path_part_is_refused_and_nothing_is_written_outside(tmp_path, capsys):
-    root = _got10k_val(tmp_path / "data", listed=["../../../../" + str(tmp_path / "escaped")])
+    root = got10k_root(tmp_path / "data", listed=["../../../../" + str(tmp_path / "escaped")])
     code, _, err = run_cli(["eval", "-d", "got10k_val", "--root", root, "--baseline", "static",
                             "-o", tmp_path / "out"], capsys)  # fmt: skip
     assert "sequence name" in one_error_line(code, err)
@@ -37,7 +28,7 @@ def test_list_entry_with_a_path_part_is_refused_and_nothing_is_written_outside(t
 
 @pytest.mark.parametrize("name", ["..", "a/b", "/abs", "x\\y", ""])
 def test_every_reader_rejects_unsafe_names(tmp_path, name):
-    root = _got10k_val(tmp_path, listed=[name or "\x01"])
+    root = got10k_root(tmp_path, listed=[name or "\x01"])
     with pytest.raises(EdgetrackError, match="sequence name"):
         len(open_dataset("got10k_val", root))
 
@@ -45,7 +36,7 @@ def test_every_reader_rejects_unsafe_names(tmp_path, name):
 def test_resume_with_another_model_is_refused(tmp_path, capsys):
     from runtime_models import pooled_score_model
 
-    root = _got10k_val(tmp_path / "data")
+    root = got10k_root(tmp_path / "data")
     first = pooled_score_model(tmp_path / "a.onnx", size=0.5)
     second = pooled_score_model(tmp_path / "b.onnx", size=0.7)
     out = tmp_path / "out"
@@ -63,7 +54,7 @@ def test_resume_with_another_model_is_refused(tmp_path, capsys):
 
 
 def test_results_without_a_record_are_not_taken_over(tmp_path, capsys):
-    root = _got10k_val(tmp_path / "data")
+    root = got10k_root(tmp_path / "data")
     out = tmp_path / "out" / "GOT-10k_Val_000001"
     out.mkdir(parents=True)
     (out / "GOT-10k_Val_000001_001.txt").write_text("1,1,10,10\n" * 3)
@@ -74,7 +65,7 @@ def test_results_without_a_record_are_not_taken_over(tmp_path, capsys):
 
 @pytest.mark.parametrize("verb", ["eval", "synth"])
 def test_output_that_is_a_file_or_unwritable_is_a_clear_error(tmp_path, capsys, verb):
-    root = _got10k_val(tmp_path / "data")
+    root = got10k_root(tmp_path / "data")
     file_out = tmp_path / "taken"
     file_out.write_text("keep me")
     args = (

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 from cli_helpers import run_cli
+from eval_helpers import got10k_val
 
 from edgetrack.datasets import open_dataset
 from edgetrack.evaluation.scoring import score_results
@@ -29,19 +30,8 @@ def test_trackingnet_missing_rows_are_failures_at_every_threshold():
         trackingnet_curves(np.vstack([gt, gt[:1]]), gt)
 
 
-def _got10k_val(root, frames=3):
-    seq = root / "val" / "GOT-10k_Val_000001"
-    seq.mkdir(parents=True)
-    for i in range(frames):
-        cv2.imwrite(str(seq / f"{i + 1:08d}.jpg"), np.zeros((40, 40, 3), np.uint8))
-    (seq / "groundtruth.txt").write_text("0,0,10,10\n" * frames)
-    (seq / "absence.label").write_text("0\n" * frames)
-    (seq / "cover.label").write_text("8\n" * frames)
-    return open_dataset("got10k_val", root)
-
-
 def test_got10k_results_pool_every_run(tmp_path):
-    data = _got10k_val(tmp_path / "data")
+    data = got10k_val(tmp_path / "data")
     out = tmp_path / "results" / "GOT-10k_Val_000001"
     out.mkdir(parents=True)
     (out / "GOT-10k_Val_000001_001.txt").write_text("0,0,10,10\n" * 3)  # IoU 1, 1

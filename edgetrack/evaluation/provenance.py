@@ -10,17 +10,9 @@ from pathlib import Path
 
 from edgetrack.errors import EdgetrackError
 from edgetrack.evaluation.results import write_atomic
+from edgetrack.hashing import file_sha256
 
 RECORD_NAME = "tracker.json"
-
-
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_digest(path: Path | str) -> str:
