@@ -16,12 +16,12 @@ import numpy as np
 from deploy.calibration import CropPair, crop_pairs
 from deploy.onnx_io import load_onnx, save_onnx, set_metadata
 from deploy.outputs import atomic_outputs
-from deploy.spec import read_onnx_contract, spec_for_config, with_precision
+from deploy.spec import file_sha256, read_onnx_contract, spec_for_config, with_precision
 from deploy.verify import BoxAgreement, OutputDiff, box_agreement, compare_outputs
 from edgetrack.datasets.discover import find_sequences
 from edgetrack.errors import EdgetrackError
 from edgetrack.modelstats import model_stats
-from edgetrack.runtime.backends import Backend, model_sha256, open_backend
+from edgetrack.runtime.backends import Backend, open_backend
 from edgetrack.runtime.metadata import ModelIO, ModelSpec
 from edgetrack.runtime.tracker import Tracker
 
@@ -98,7 +98,7 @@ class _Reference:
     def __init__(self, req: ExportRequest, tmp: Path):
         self.fp32_onnx = tmp / "fp32.onnx"
         self.source = req.source
-        sha = model_sha256(req.source)
+        sha = file_sha256(req.source)
         if req.source.suffix.lower() == ".onnx":
             proto = load_onnx(req.source)
             spec, self.io, carried = read_onnx_contract(proto)

@@ -13,12 +13,8 @@ pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
 from deploy.export import ExportRequest, run_export  # noqa: E402
-from deploy.spec import spec_for_config  # noqa: E402
-from edgetrack.runtime.backends import (  # noqa: E402
-    OnnxRuntimeBackend,
-    OpenVinoBackend,
-    model_sha256,  # noqa: E402
-)
+from deploy.spec import file_sha256, spec_for_config  # noqa: E402
+from edgetrack.runtime.backends import OnnxRuntimeBackend, OpenVinoBackend  # noqa: E402
 from models.config import TrackerConfig  # noqa: E402
 
 
@@ -50,7 +46,7 @@ def test_fp32_matches_torch_and_metadata_round_trips(small, tmp_path, single_tor
     assert {p.name for p in tmp_path.iterdir()} == expected  # no sidecar, no temporaries
     backend = (OnnxRuntimeBackend if fmt == "onnx" else OpenVinoBackend)(out, threads=1)
     checkpoint, arch, _ = small
-    assert backend.spec == spec_for_config(TrackerConfig.load(arch), model_sha256(checkpoint), "fp32")
+    assert backend.spec == spec_for_config(TrackerConfig.load(arch), file_sha256(checkpoint), "fp32")
     assert backend.spec.arch["ce_loc"] == [1] and backend.io.score == "score"
     assert (backend.spec.size_rate, backend.spec.min_score) == (0.5, 0.1)  # tracking settings travel along
 
@@ -130,7 +126,7 @@ def test_onnx_input_is_quantised_against_fp32_onnx_keeping_its_metadata(small, t
     assert props["author"] == "someone"
     spec = OnnxRuntimeBackend(out, threads=1).spec
     assert (spec.template_size, spec.search_size, spec.feat_size) == (32, 64, 4)
-    assert spec.precision == "int8" and spec.source_sha256 == model_sha256(source)
+    assert spec.precision == "int8" and spec.source_sha256 == file_sha256(source)
 
 
 def test_failed_check_leaves_nothing(small, tmp_path, monkeypatch, single_torch_thread):

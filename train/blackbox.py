@@ -61,11 +61,13 @@ class BlackBoxObjective:
 
 def run_blackbox_distillation(
     config: TrainConfig, weights: BlackBoxWeights, teacher_path: Path | str, output: Path,
-    resume: Path | None = None, sources=None,
+    resume: Path | None = None, sources=None, exist_ok: bool = False,
 ) -> Path:  # fmt: skip
     """Train the config's `model` (the student's whole architecture) against the ground truth and the
-    teacher file; writes the trainer's run folder and OUTPUT/student.pth (returned)."""
+    teacher file; writes the trainer's run folder and OUTPUT/student.pth (returned). A new run refuses
+    a folder that holds one unless `exist_ok`."""
     from train.distill import save_student
+    from train.run_folder import claim_run_folder
     from train.trainer import Trainer
 
     student = TrackerConfig.from_dict(config.model, source="student model")
@@ -76,6 +78,7 @@ def run_blackbox_distillation(
     objective = BlackBoxObjective(
         weights, BoxLossWeights(config.loss.focal, config.loss.giou, config.loss.l1)
     )
+    claim_run_folder(Path(output), resume is not None, exist_ok)
     trainer = Trainer(config, output, sources=sources, objective=objective, teacher=teacher)
     if resume is not None:
         trainer.resume(resume)

@@ -511,10 +511,12 @@ def run_distillation(
     output: Path,
     resume: Path | None = None,
     sources=None,
+    exist_ok: bool = False,
 ) -> Path:
     """Distil on one process; writes the trainer's run folder and OUTPUT/student.pth (returned). A
     tracker file (.onnx / .xml) as the teacher runs black-box distillation (`train.blackbox`), a torch
-    checkpoint CompressTracker."""
+    checkpoint CompressTracker. A new run refuses a folder that holds one unless `exist_ok`."""
+    from train.run_folder import claim_run_folder
     from train.trainer import Trainer
 
     if not distill.teacher:
@@ -523,8 +525,9 @@ def run_distillation(
         weights = BlackBoxWeights(
             distill.gt_weight, distill.score_weight, distill.box_weight, distill.min_confidence
         )
-        return run_blackbox_distillation(config, weights, distill.teacher, output, resume, sources)
+        return run_blackbox_distillation(config, weights, distill.teacher, output, resume, sources, exist_ok)
     teacher = load_teacher(distill.teacher, distill.teacher_arch or None)
+    claim_run_folder(Path(output), resume is not None, exist_ok)
     config, student, objective = prepare_distillation(config, distill, teacher)
     trainer = Trainer(config, output, model=student, sources=sources, objective=objective)
     if resume is not None:

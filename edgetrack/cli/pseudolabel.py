@@ -25,14 +25,14 @@ def pseudo_label(
 ) -> None:
     """Track each clip from its first box with a teacher and write pseudo ground truth for training."""
     from edgetrack.pseudolabel import find_clips, label_clip, open_cache, write_list
-    from edgetrack.runtime.backends import model_sha256
+    from edgetrack.hashing import model_digest
     from edgetrack.runtime.tracker import Tracker
 
     if not 0.0 <= min_score < 1.0:
         raise EdgetrackError(f"--min-score must lie in [0, 1), got {min_score}")
     found = find_clips(clips)
     tracker = Tracker(teacher, backend=backend, threads=threads)
-    cache = open_cache(output, teacher.name, model_sha256(teacher), min_score)
+    cache = open_cache(output, teacher.name, model_digest(teacher), min_score)
     todo = [clip for clip in found if not (cache / clip.name / "groundtruth.txt").is_file()]
     console = Console(stderr=True)
     if len(todo) < len(found):

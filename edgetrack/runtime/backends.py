@@ -7,13 +7,13 @@ OpenVINO's precision is pinned (f32 unless asked): left alone it runs bf16 on CP
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
 import numpy as np
 
 from edgetrack.errors import EdgetrackError
+from edgetrack.precision import runtime_hint
 from edgetrack.runtime.metadata import METADATA_KEY, ModelIO, ModelSpec, resolve_contract
 
 BACKENDS = ("auto", "onnxruntime", "openvino")
@@ -139,18 +139,6 @@ def check_model_file(path: Path | str) -> Path:
     return path
 
 
-def model_sha256(path: Path | str) -> str:
-    """SHA-256 of a model file (an OpenVINO IR: of its .xml and .bin together)."""
-    digest = hashlib.sha256()
-    path = Path(path)
-    parts = [path, path.with_suffix(".bin")] if path.suffix.lower() == ".xml" else [path]
-    for part in parts:
-        with open(part, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
 def median_latency_ms(backend: Backend, runs: int = 5, warmup: int = 2) -> float:
     """Median wall time of one forward pass on zero inputs (for choosing a backend)."""
     spec = backend.spec
@@ -170,6 +158,7 @@ def open_backend(
 ) -> Backend:
     """Load a model with the named backend; "auto" times both on an ONNX file and keeps the faster."""
     path = check_model_file(model_path)
+    precision = runtime_hint(precision)  # fp32/fp16/bf16 (or f32/f16) -> the library's hint
     if backend not in BACKENDS:
         raise EdgetrackError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if threads is not None and threads < 1:
