@@ -24,8 +24,8 @@ def pseudo_label(
     threads: int = typer.Option(None, "--threads", min=1, help="Inference threads (default: the backend's)."),
 ) -> None:
     """Track each clip from its first box with a teacher and write pseudo ground truth for training."""
-    from edgetrack.pseudolabel import find_clips, label_clip, open_cache, write_list
     from edgetrack.hashing import model_digest
+    from edgetrack.pseudolabel import find_clips, label_clip, open_cache, write_list
     from edgetrack.runtime.tracker import Tracker
 
     if not 0.0 <= min_score < 1.0:
