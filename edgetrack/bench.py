@@ -27,6 +27,7 @@ import numpy as np
 from edgetrack.datasets.sequence import Sequence, read_rgb
 from edgetrack.errors import EdgetrackError
 from edgetrack.metrics import success_auc
+from edgetrack.precision import file_runtime_hint
 from edgetrack.preprocess import Normalizer, sample_target
 from edgetrack.runtime.backends import Backend, open_backend
 from edgetrack.runtime.prefetch import prefetched
@@ -34,9 +35,7 @@ from edgetrack.runtime.sources import ImageFiles
 from edgetrack.runtime.tracker import Tracker
 
 BACKENDS = ("onnxruntime", "openvino")
-PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 PEERS = ("opencv-vit",)
-RUNTIME_HINT = {"fp32": "f32", "fp16": "f16", "bf16": "bf16", "int8": "f32"}
 MODEL_FILES = (".onnx", ".xml")
 BLOCK = 10
 
@@ -222,7 +221,7 @@ def plan_rows(
                     notes.append(f"{path.name} onnxruntime {precision}: onnxruntime runs floats in fp32")
                     continue
                 for n in threads:
-                    opened = open_backend(path, backend, n, RUNTIME_HINT[precision])
+                    opened = open_backend(path, backend, n, file_runtime_hint(precision))
                     rows.append(Row(path, backend, precision, n, stats.params, stats.macs, stats.size_mb,
                                     BackendRunner(opened, n)))  # fmt: skip
         if "opencv-vit" in peers and path.suffix.lower() == ".onnx" and stats.precision != "int8":

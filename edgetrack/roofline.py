@@ -12,11 +12,11 @@ import time
 
 import numpy as np
 
+from edgetrack.precision import PRECISIONS, file_runtime_hint
+
 GEMM_SIDE = 512
 RUNS = 8
 WARMUP = 2
-PRECISIONS = ("fp32", "fp16", "bf16", "int8")
-_HINT = {"fp32": "f32", "fp16": "f16", "bf16": "bf16", "int8": "f32"}
 
 
 def _gemm_model(side: int, int8: bool):
@@ -46,7 +46,7 @@ def peak_gmacs(threads: int, precision: str, side: int = GEMM_SIDE) -> float:
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     config = {
-        "INFERENCE_PRECISION_HINT": _HINT[precision],
+        "INFERENCE_PRECISION_HINT": file_runtime_hint(precision),
         "INFERENCE_NUM_THREADS": threads,
         "PERFORMANCE_HINT": "LATENCY",
         "NUM_STREAMS": 1,

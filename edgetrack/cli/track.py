@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
 from contextlib import ExitStack
@@ -12,7 +11,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from edgetrack.cli.options import flag
 from edgetrack.errors import EdgetrackError
 
 log = logging.getLogger("edgetrack")
@@ -34,11 +35,11 @@ def track(
     backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
     threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
     precision: str = typer.Option(
-        "f32", "--precision", help="f32, or bf16/f16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
     ),
     save_txt: Path | None = typer.Option(None, "--save-txt", help="Write x,y,w,h,score per frame here."),
     save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
-    show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
+    show: bool = flag(False, "--show", help="Show the frames in a window (q or Esc stops)."),
     max_frames: int | None = typer.Option(None, "--max-frames", min=1, help="Stop after N frames."),
     prefetch: int = typer.Option(
         4, "--prefetch", min=0, help="Frames decoded ahead on a reader thread (files, folders); 0: inline."
@@ -49,11 +50,13 @@ def track(
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
     from edgetrack.boxes import parse_box
-    from edgetrack.builtin import builtin_model_path
+    from edgetrack.builtin import builtin_model_path, builtin_notice
     from edgetrack.runtime.prefetch import prefetched
     from edgetrack.runtime.sources import open_source
 
     init_box = parse_box(init) if init is not None else None
+    if model is None:
+        builtin_notice()
     with prefetched(open_source(source, decode_reduce), prefetch) as frames_source:
         track_source(
             frames_source, model or builtin_model_path(), init_box, label=source, backend=backend,
@@ -79,10 +82,11 @@ def track_source(
 ):
     """Track one object through an open `FrameSource` with the runtime Tracker: write the boxes and the
     annotated video atomically, print the AUC (when the source has ground truth) and the latency table.
-    Returns (boxes per source frame from the first one as an (N,4) array, LatencyStats)."""
+    Returns (boxes per source frame from frame 0 as an (N,4) array, LatencyStats)."""
     import cv2
     import numpy as np
 
+    from edgetrack.cli.process import install_sigterm_exit
     from edgetrack.metrics import success_auc
     from edgetrack.runtime.profiling import LatencyStats
     from edgetrack.runtime.tracker import Tracker
@@ -92,12 +96,14 @@ def track_source(
     _log_warnings_to(console)
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds, so outputs are discarded
+        install_sigterm_exit()  # unwinds, so outputs are discarded
 
     with ExitStack() as stack:
         init_box = init_box or frames_source.init_box
         if init_box is None:
-            raise EdgetrackError(f"{label} has no ground truth: give the object's box with --init x,y,w,h")
+            raise EdgetrackError(
+                f"{label} has no usable first ground-truth box: give the object's box with --init x,y,w,h"
+            )
         scale = frames_source.scale  # frame pixels per source pixel (reduced decoding)
         tracker = Tracker(model, backend=backend, threads=threads, precision=precision)
         frames = iter(frames_source)
@@ -116,7 +122,9 @@ def track_source(
         stats = LatencyStats()
         # boxes per source frame from the first one; a skipped frame repeats the last box (score 0)
         boxes: list[tuple] = []
-        last_row, next_index = None, first.index
+        # frames before the first decodable one get the init box with score 0: line i is frame i
+        last_row, next_index = (*init_box, 0.0), 0
+        sizes = FrameSizes(first.rgb.shape)
         total = min((n for n in (frames_source.length, max_frames) if n), default=None)
         status = stack.enter_context(console.status("", spinner="dots"))
         stats.start()
@@ -127,7 +135,8 @@ def track_source(
                 result = tracker.track(frame.rgb)
                 stats.add(frame.decode_ms, result.timings)
                 box, score = tuple(v / scale for v in result.box), result.score
-            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index) if last_row else []
+            sizes.check(frame)
+            skipped = [(*last_row[:4], 0.0)] * (frame.index - next_index)
             for row in [*skipped, (*box, score)]:
                 if txt:
                     txt.write(row[:4], row[4])
@@ -141,15 +150,28 @@ def track_source(
                 break
     summary = f"tracked {stats.frames + 1} frames of {label} with {tracker.backend.name}"
     console.print(summary, soft_wrap=True, highlight=False)
-    gt = frames_source.gt[first.index : first.index + len(boxes)] if frames_source.gt is not None else []
+    gt = frames_source.gt[: len(boxes)] if frames_source.gt is not None else []
     if len(gt) == len(boxes) > 1:
         auc = success_auc(np.asarray(boxes), gt)
-        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
+        console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {100 * auc:.1f}")
     Console().print(stats.table(title=f"{title} · {tracker.backend.name}"))
     for path in (save_txt, save_video):
         if path:
             console.print(f"wrote {path}")
     return np.asarray(boxes, dtype=np.float64).reshape(-1, 4), stats
+
+
+class FrameSizes:
+    """Warns once when a frame's size differs from the first frame's (a folder of mixed images)."""
+
+    def __init__(self, shape):
+        self.shape, self.warned = shape, False
+
+    def check(self, frame) -> None:
+        if frame.rgb.shape != self.shape and not self.warned:
+            (h, w), (h0, w0) = frame.rgb.shape[:2], self.shape[:2]
+            log.warning(f"frame {frame.index} is {w}x{h}, the first frame {w0}x{h0}: the sizes differ")
+            self.warned = True
 
 
 def _with_first(first, frames):
@@ -196,7 +218,8 @@ class RichWarnings(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True)
+        message = escape(record.getMessage())
+        self.console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _log_warnings_to(console: Console) -> None:

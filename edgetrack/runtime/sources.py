@@ -31,6 +31,7 @@ from edgetrack.errors import EdgetrackError
 log = logging.getLogger(__name__)
 
 GLOB_CHARS = "*?["
+MAX_CAMERA_INDEX = 2**31 - 1  # OpenCV takes a C int
 URL_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 MAX_BAD_VIDEO_FRAMES = 25  # consecutive undecodable frames before a video counts as ended
 REDUCTIONS = (1, 2, 4, 8)
@@ -254,7 +255,9 @@ def _sequence_source(folder: Path, reduce: int) -> ImageFiles:
     sequence = load_sequence_folder(folder)
     source = ImageFiles(sequence.name, sequence.frames, reduce)
     source.gt = sequence.gt
-    source.init_box = sequence.init_box
+    first = sequence.gt[0]
+    usable = bool(np.all(np.isfinite(first)) and first[2] > 0 and first[3] > 0)
+    source.init_box = tuple(float(v) for v in first) if usable else None  # else --init must give it
     return source
 
 
@@ -263,6 +266,8 @@ def open_source(text: str, reduce: int = 1) -> FrameSource:
     File sources decode at 1/reduce of the frame size; live sources always at full size."""
     check_reduce(reduce)
     if text.isdigit():
+        if int(text) > MAX_CAMERA_INDEX:
+            raise EdgetrackError(f"camera index {text} is out of range (0..{MAX_CAMERA_INDEX})")
         return LiveStream(int(text))
     if text.lower().startswith(URL_SCHEMES):
         return LiveStream(text)
