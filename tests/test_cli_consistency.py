@@ -65,11 +65,24 @@ def test_the_same_flags_mean_the_same_thing():
     assert not re.search(r"-s\s+.*source", helps["bench"])  # -s is --sequences (eval) only
 
 
-def test_boolean_flags_show_no_value():
+def test_no_help_shows_a_bool_value():
     for verb in VERBS:
-        for line in _help(verb).splitlines():
-            if re.search(r"--(show|verify|exist-ok)\b", line):
-                assert "<bool>" not in line, line
+        text = _help(verb)
+        assert "--help" in text and "<bool>" not in text, verb  # typer's own --help included
+    root = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200", "NO_COLOR": "1"}).output
+    assert "--version" in root and "<bool>" not in root
+
+
+def test_an_unquoted_glob_gets_a_hint_to_quote_it(tmp_path, capsys):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for k in range(3):
+        (frames / f"{k}.jpg").write_bytes(b"x")
+    code, _, err = run_cli(["track", *sorted(frames.iterdir()), "--init", "1,1,4,4"], capsys)
+    line = one_error_line(code, err)
+    assert "got 3 files" in line and f"quote it: '{frames / '*.jpg'}'" in line
+    code, _, err = run_cli(["info", tmp_path / "a.onnx", "b"], capsys)  # not files: the usual usage error
+    assert code == 2 and "quote" not in err and "unexpected extra argument" in err
 
 
 def test_version_flag():

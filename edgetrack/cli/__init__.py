@@ -9,10 +9,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from edgetrack.cli.command import EdgetrackGroup
 from edgetrack.errors import EdgetrackError
 
 app = typer.Typer(
     name="edgetrack",
+    cls=EdgetrackGroup,
     help="Compact single-object trackers on the CPU: train, distill, export, track, bench, eval.",
     no_args_is_help=True,
     add_completion=False,

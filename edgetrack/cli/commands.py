@@ -3,6 +3,7 @@
 from edgetrack import __version__
 from edgetrack.cli import app
 from edgetrack.cli.bench import bench
+from edgetrack.cli.command import EdgetrackCommand
 from edgetrack.cli.demo import demo
 from edgetrack.cli.distill import distill_command
 from edgetrack.cli.eval import eval_command
@@ -13,19 +14,19 @@ from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
 from edgetrack.cli.train import train_command
 
-app.command()(bench)
-app.command()(demo)
-app.command(name="distill")(distill_command)
-app.command(name="eval")(eval_command)
-app.command()(export)
-app.command()(info)
-app.command(name="pseudo-label")(pseudo_label)
-app.command()(synth)
-app.command()(track)
-app.command(name="train")(train_command)
+app.command(cls=EdgetrackCommand)(bench)
+app.command(cls=EdgetrackCommand)(demo)
+app.command(name="distill", cls=EdgetrackCommand)(distill_command)
+app.command(name="eval", cls=EdgetrackCommand)(eval_command)
+app.command(cls=EdgetrackCommand)(export)
+app.command(cls=EdgetrackCommand)(info)
+app.command(name="pseudo-label", cls=EdgetrackCommand)(pseudo_label)
+app.command(cls=EdgetrackCommand)(synth)
+app.command(cls=EdgetrackCommand)(track)
+app.command(name="train", cls=EdgetrackCommand)(train_command)
 
 
-@app.command()
+@app.command(cls=EdgetrackCommand)
 def version() -> None:
     """Print edgetrack's version and its runtime libraries'."""
     import cv2
