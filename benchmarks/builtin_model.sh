@@ -15,8 +15,8 @@ CHECKPOINT=$RUN/train/checkpoints/epoch_$(printf %04d "$EPOCHS").pth
 SEQS=$SHARED/fixtures/sequences
 
 rm -rf "$DATA" "$RUN"
-$EDGETRACK synth --format got10k -o $DATA/train --split train --sequences 96 --frames 100 --seed 1
-$EDGETRACK synth --format got10k -o $DATA/heldout --split train --sequences 12 --frames 100 --seed 2
+$EDGETRACK synth --format got10k -o $DATA/train --split train --count 96 --frames 100 --seed 1
+$EDGETRACK synth --format got10k -o $DATA/heldout --split train --count 12 --frames 100 --seed 2
 $EDGETRACK train -c train/configs/builtin.yaml -o $RUN/train
 $EDGETRACK export "$CHECKPOINT" --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
 cp train/configs/builtin.yaml $OUT/train_config.yaml

@@ -73,6 +73,17 @@ def test_no_help_shows_a_bool_value():
     assert "--version" in root and "<bool>" not in root
 
 
+def test_synth_counts_with_count_and_eval_selects_with_sequences(tmp_path):
+    assert re.search(r"--count\s+-n", _help("synth")) and "--sequences" not in _help("synth")
+    assert re.search(r"--sequences\s+-s", _help("eval"))
+    for args, expected in ((["-n", "2"], 2), (["--count", "1"], 1), (["--sequences", "3"], 3)):
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        result = CliRunner().invoke(app, ["synth", "-o", str(out), *args, "--frames", "2", "--width", "64",
+                                          "--height", "64"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert len([d for d in (out / "val").iterdir() if d.is_dir()]) == expected, args
+
+
 def test_an_unquoted_glob_gets_a_hint_to_quote_it(tmp_path, capsys):
     frames = tmp_path / "frames"
     frames.mkdir()

@@ -48,7 +48,7 @@ def test_written_layouts_read_back_with_the_same_absence(tmp_path):
     cli = CliRunner()
     for fmt, reader in (("got10k", "got10k_val"), ("lasot", "lasot")):
         out = tmp_path / fmt
-        args = ["synth", "-o", str(out), "--format", fmt, "--sequences", "1", "--frames", "40", "--seed", "1"]
+        args = ["synth", "-o", str(out), "--format", fmt, "--count", "1", "--frames", "40", "--seed", "1"]
         assert cli.invoke(app, args).exit_code == 0
         seq = open_dataset(reader, out)[0]
         expected = SyntheticSequence(1, 40)

@@ -12,7 +12,10 @@ from edgetrack.errors import EdgetrackError
 def synth(
     output: Path = typer.Option(..., "--output", "-o", help="Folder to write the dataset into."),
     fmt: str = typer.Option("got10k", "--format", "-f", help="got10k or lasot."),
-    sequences: int = typer.Option(4, "--sequences", "-n", min=1, help="Number of sequences."),
+    count: int = typer.Option(4, "--count", "-n", min=1, help="How many sequences to write."),
+    sequences: int | None = typer.Option(
+        None, "--sequences", min=1, hidden=True, help="Old name of --count."
+    ),
     frames: int = typer.Option(100, "--frames", min=2, help="Frames per sequence."),
     seed: int = typer.Option(0, "--seed", help="Seed of the first sequence (then seed+1, ...)."),
     split: str = typer.Option("val", "--split", help="GOT-10k split folder: train or val."),
@@ -28,6 +31,6 @@ def synth(
     if split not in ("train", "val"):
         raise EdgetrackError(f"--split is train or val, got {split!r}")
     output_folder(output)
-    names = write_dataset(output, fmt, sequences, frames, seed, (width, height), split)
+    names = write_dataset(output, fmt, sequences or count, frames, seed, (width, height), split)
     reader = f"got10k_{split}" if fmt == "got10k" else "lasot"
     print(f"wrote {len(names)} sequences to {output} (read them with --dataset {reader} --root {output})")
