@@ -171,13 +171,11 @@ def _torch_counts(model) -> dict[str, int]:
 def _cached_counts(counts: dict[str, int], init_onnx: Path, track_onnx: Path) -> dict[str, int]:
     """A two-part model's counts: all its parameters; MACs of the track part (what runs per frame)
     and of the init part (once per target), counted on the graphs."""
-    import openvino as ov
-
     from edgetrack.modelstats import graph_counts
+    from edgetrack.runtime.openvino_files import read_openvino_model
 
-    core = ov.Core()
-    per_frame = graph_counts(core.read_model(str(track_onnx)))[1]
-    per_init = graph_counts(core.read_model(str(init_onnx)))[1]
+    per_frame = graph_counts(read_openvino_model(track_onnx))[1]
+    per_init = graph_counts(read_openvino_model(init_onnx))[1]
     return {"params": counts["params"], "macs": per_frame, "init_macs": per_init}
 
 

@@ -114,12 +114,12 @@ def graph_counts(ov_model) -> tuple[int, int]:
 def model_stats(path: Path | str) -> ModelStats:
     """Stats of an .onnx or .xml file; params/MACs from the metadata when the exporter stored them.
     A file OpenVINO cannot read (onnxruntime-only operators such as QGemm) gets no counts."""
-    import openvino as ov
+    from edgetrack.runtime.openvino_files import read_openvino_model
 
     path = Path(path)
     size = path.stat().st_size + (path.with_suffix(".bin").stat().st_size if path.suffix == ".xml" else 0)
     try:
-        model = ov.Core().read_model(str(path))
+        model = read_openvino_model(path)
     except RuntimeError:
         meta = _onnxruntime_metadata(path)
         return ModelStats(None, None, (meta or {}).get("precision") or "fp32", size / 1e6, meta)

@@ -30,9 +30,10 @@ def _register() -> None:
 
 def main() -> None:
     """Console-script entry point: user errors become one red line and exit code 2."""
-    from edgetrack.cli.process import disable_openvino_telemetry
+    from edgetrack.cli.process import disable_openvino_telemetry, quiet_native_logs
 
     disable_openvino_telemetry()
+    quiet_native_logs()
     _register()
     try:
         app()

@@ -149,22 +149,22 @@ def _graph_mac_rows(ov_model) -> list[tuple[str, str]]:
 
 def _mac_rows(path: Path) -> list[tuple[str, str]]:
     """Graph MAC rows of an ONNX file read through OpenVINO (shape inference, no torch)."""
-    import openvino as ov
+    from edgetrack.runtime.openvino_files import read_openvino_model
 
     try:
-        model = ov.Core().read_model(str(path))
+        model = read_openvino_model(path)
     except RuntimeError as exc:  # operators OpenVINO lacks (onnxruntime's QGemm, com.microsoft ops)
-        return [("MACs", f"not counted (OpenVINO cannot read the graph: {str(exc).strip().splitlines()[0]})")]
+        return [("MACs", f"not counted (OpenVINO cannot read the graph: {exc})")]
     return _graph_mac_rows(model)
 
 
 def _openvino_rows(path: Path) -> list[tuple[str, str]]:
     """Inputs, outputs, constant elements and metadata of an OpenVINO IR."""
-    import openvino as ov
+    from edgetrack.runtime.openvino_files import read_openvino_model
 
     try:
-        model = ov.Core().read_model(str(path))
-    except Exception as exc:  # noqa: BLE001 - openvino raises RuntimeError subclasses and others
+        model = read_openvino_model(path)
+    except RuntimeError as exc:
         raise EdgetrackError(f"cannot read OpenVINO model {path}: {exc}") from exc
     rows = [(f"input {p.get_any_name()}", p.get_partial_shape().to_string()) for p in model.inputs]
     rows += [(f"output {p.get_any_name()}", p.get_partial_shape().to_string()) for p in model.outputs]

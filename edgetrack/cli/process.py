@@ -1,5 +1,6 @@
-"""Process-wide setup of the CLI: a SIGTERM handler that forked children do not inherit, and OpenVINO's
-usage reporting off unless the user opts in (EDGETRACK_OPENVINO_TELEMETRY=1)."""
+"""Process-wide setup of the CLI: a SIGTERM handler that forked children do not inherit, OpenVINO's
+usage reporting off unless the user opts in (EDGETRACK_OPENVINO_TELEMETRY=1), and OpenCV's and
+ffmpeg's own log lines off stderr unless the user asks for them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import signal
 import sys
 
 TELEMETRY_OPT_IN = "EDGETRACK_OPENVINO_TELEMETRY"
+# read by OpenCV when it loads and by its ffmpeg backend when it starts: OFF, and ffmpeg's AV_LOG_QUIET
+NATIVE_LOG_LEVELS = {"OPENCV_LOG_LEVEL": "OFF", "OPENCV_FFMPEG_LOGLEVEL": "-8"}
 _reset_registered = False
 
 
@@ -38,3 +41,12 @@ def disable_openvino_telemetry() -> None:
     if os.environ.get(TELEMETRY_OPT_IN) == "1":
         return
     sys.modules["openvino_telemetry"] = None
+
+
+def quiet_native_logs() -> None:
+    """Keep OpenCV's and ffmpeg's log lines (a camera index that does not open, "moov atom not found"
+    for a damaged video, a refused stream) off stderr, where they came before edgetrack's own error or
+    warning about the same fault. Called before OpenCV is imported; a user's own OPENCV_LOG_LEVEL or
+    OPENCV_FFMPEG_LOGLEVEL (for debugging) is kept."""
+    for name, level in NATIVE_LOG_LEVELS.items():
+        os.environ.setdefault(name, level)

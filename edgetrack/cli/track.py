@@ -94,7 +94,6 @@ def track_source(
 
     console = Console(stderr=True)
     _log_warnings_to(console)
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     if threading.current_thread() is threading.main_thread():
         install_sigterm_exit()  # unwinds, so outputs are discarded
 

@@ -22,6 +22,7 @@ from edgetrack.runtime.metadata import (
     resolve_cached_contract,
     resolve_contract,
 )
+from edgetrack.runtime.openvino_files import openvino_reason, read_openvino_model
 
 BACKENDS = ("auto", "onnxruntime", "openvino")
 PRECISIONS = ("f32", "bf16", "f16")
@@ -114,10 +115,10 @@ class OvSession(Session):
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         try:
-            model = core.read_model(str(path))
+            model = read_openvino_model(path)
             compiled = core.compile_model(model, "CPU", config)
         except RuntimeError as exc:
-            raise EdgetrackError(f"cannot load model {path} with OpenVINO: {_first_line(exc)}") from exc
+            raise EdgetrackError(f"cannot load model {path} with OpenVINO: {openvino_reason(exc)}") from exc
         self.inputs = {p.get_any_name(): _static_shape(p) for p in model.inputs}
         self.outputs = [(p.get_any_name(), _static_shape(p)) for p in model.outputs]
         self.metadata = _openvino_metadata(model)
