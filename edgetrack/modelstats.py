@@ -4,8 +4,12 @@ metadata, whether it is int8, and counted parameters and MACs.
 MACs follow models.complexity's rule: every MatMul (linear layers and the attention products) and
 convolution at the graph's static shapes, nothing else. OpenVINO's reader infers every shape (ONNX
 Gemm arrives as MatMul); a MatMul with a constant operand counts as a linear layer, one between two
-activations (q @ k^T, attn @ v) as an attention product. Parameters are the weight elements: constants
-of float or 8-bit type, without quantisation ranges, scales and zero points.
+activations (q @ k^T, attn @ v) as an attention product, and so do both products of a fused
+ScaledDotProductAttention (what OpenVINO's converter makes of attention in an exported IR).
+Parameters are the weight elements: float constants, and integer ones used only as floats (an int8 IR
+keeps its weights as i8/u8 constants that a Convert and Multiply decompress; a QDQ ONNX its biases as
+int32), without quantisation ranges, scales, zero points and NNCF's smoothing scales (a constant that
+multiplies activations just before a FakeQuantize).
 """
 
 from __future__ import annotations
@@ -48,19 +52,54 @@ def _numel(shape) -> int:
     return math.prod(int(d) for d in shape)
 
 
+_RESHAPES = ("Reshape", "Unsqueeze", "Squeeze")
+
+
 def _is_dequant_param(op) -> bool:
-    """A constant that only scales / shifts / bounds quantised values (scale, zero point, FQ range)."""
-    for target in op.output(0).get_target_inputs():
-        node = target.get_node()
+    """A constant that only scales / shifts / bounds quantised values: an FQ range, the zero point or
+    the scale of a decompressed integer weight, or a smoothing scale applied to activations right
+    before their FakeQuantize (looking through reshapes and Converts)."""
+    for node, index, converted in _consumers(op.output(0)):
         kind = node.get_type_name()
-        if kind == "FakeQuantize" and target.get_index() > 0:
+        if kind == "FakeQuantize" and index > 0:
             continue
-        if kind in ("Multiply", "Subtract") and any(
-            node.input_value(i).get_node().get_type_name() == "Convert" for i in range(2)
-        ):
+        if kind == "Subtract" and index == 1 and _is_decompressed(node.input_value(0)):
             continue
+        if kind == "Multiply" and not converted:
+            if _is_decompressed(node.input_value(1 - index)) or _feeds_only_fake_quantize(node):
+                continue
         return False
     return True
+
+
+def _consumers(output, converted: bool = False):
+    """(node, input index, whether a Convert was crossed) of each use of `output`, through reshapes and
+    Converts."""
+    for target in output.get_target_inputs():
+        node = target.get_node()
+        kind = node.get_type_name()
+        if kind == "Convert" or (kind in _RESHAPES and target.get_index() == 0):
+            yield from _consumers(node.output(0), converted or kind == "Convert")
+        else:
+            yield node, target.get_index(), converted
+
+
+def _is_decompressed(value) -> bool:
+    """True for an integer constant made float: Convert(constant), less a zero point, maybe reshaped."""
+    node = value.get_node()
+    if node.get_type_name() == "Subtract":
+        node = node.input_value(0).get_node()
+    while node.get_type_name() in _RESHAPES:
+        node = node.input_value(0).get_node()
+    return node.get_type_name() == "Convert" and node.input_value(0).get_node().get_type_name() == "Constant"
+
+
+def _feeds_only_fake_quantize(node) -> bool:
+    """True when every consumer of `node` quantises it (FakeQuantize data input)."""
+    targets = list(node.output(0).get_target_inputs())
+    return bool(targets) and all(
+        t.get_node().get_type_name() == "FakeQuantize" and t.get_index() == 0 for t in targets
+    )
 
 
 def _is_constant(node, memo: dict) -> bool:
@@ -91,6 +130,9 @@ def macs_by_kind(ov_model) -> dict[str, int]:
             counts["linear layers" if weighted else "attention products"] += _numel(
                 op.get_output_shape(0)
             ) * int(k)
+        elif kind == "ScaledDotProductAttention":  # q (..., L, E), k (..., S, E), v (..., S, Ev)
+            q, k, v = (list(op.get_input_shape(i)) for i in range(3))
+            counts["attention products"] += _numel(q[:-1]) * int(k[-2]) * (int(q[-1]) + int(v[-1]))
         elif kind in ("Convolution", "GroupConvolution"):
             weights = list(op.get_input_shape(1))
             per_output = _numel(weights[2:]) if kind == "GroupConvolution" else _numel(weights[1:])
@@ -100,15 +142,27 @@ def macs_by_kind(ov_model) -> dict[str, int]:
 
 def graph_counts(ov_model) -> tuple[int, int]:
     """(parameters, MACs) of an openvino.Model with static shapes."""
-    params = 0
-    for op in ov_model.get_ops():
-        if op.get_type_name() == "Constant":
-            etype = op.get_output_element_type(0)
-            small = etype.get_type_name() in ("i8", "u8", "i4", "u4")
-            size = _numel(op.get_output_shape(0))
-            if (etype.is_real() or small) and size > 1 and not _is_dequant_param(op):
-                params += size
-    return params, sum(macs_by_kind(ov_model).values())
+    return graph_params(ov_model), sum(macs_by_kind(ov_model).values())
+
+
+def graph_params(ov_model) -> int:
+    """Weight elements of an openvino.Model (see the module docstring)."""
+    return sum(
+        _numel(op.get_output_shape(0))
+        for op in ov_model.get_ops()
+        if op.get_type_name() == "Constant" and _is_weight(op)
+    )
+
+
+def _is_weight(op) -> bool:
+    """A constant (not a scalar) of weights: floats, or integers used only as floats (an int8 weight or
+    an int32 bias a Convert decompresses; not a shape or an axis), less the quantisation parameters."""
+    if _numel(op.get_output_shape(0)) <= 1:
+        return False
+    if not op.get_output_element_type(0).is_real():
+        if not all(converted for _, _, converted in _consumers(op.output(0))):
+            return False
+    return not _is_dequant_param(op)
 
 
 def model_stats(path: Path | str) -> ModelStats:

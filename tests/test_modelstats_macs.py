@@ -90,3 +90,69 @@ def test_info_prints_graph_macs_for_onnx_and_ir(tmp_path):
         assert result.returncode == 0, result.stderr
         assert f"({total:,})" in result.stdout
         assert f"({total - ATTENTION:,})" in result.stdout  # without the attention products
+
+
+def int8_ir_like():
+    """An openvino.Model shaped like NNCF's int8 IR of a linear layer: u8 activations through a smoothing
+    scale and a FakeQuantize, an i8 weight decompressed by Convert, zero point and per-channel scale,
+    then a float bias. Returns the model and its parameter count (weight + bias)."""
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    rng = np.random.default_rng(0)
+    tokens = ops.parameter([1, 16, 32], np.float32, name="tokens")
+    smooth = ops.multiply(tokens, ops.constant(rng.random((1, 1, 32)).astype(np.float32)))
+
+    def scalar(value):
+        return ops.constant(np.float32(value))
+
+    quantised = ops.fake_quantize(smooth, scalar(0), scalar(4), scalar(0), scalar(4), 256)
+    weight = ops.constant(rng.integers(-127, 127, (24, 32)).astype(np.int8))
+    zero_point = ops.convert(ops.constant(np.zeros((24, 1), np.int8)), "f32")
+    decompressed = ops.multiply(
+        ops.subtract(ops.convert(weight, "f32"), zero_point),
+        ops.constant(rng.random((24, 1)).astype(np.float32)),
+    )
+    bias = ops.constant(rng.standard_normal((1, 1, 24)).astype(np.float32))
+    out = ops.add(ops.matmul(quantised, decompressed, False, True), bias)
+    return ov.Model([out], [tokens], "int8_linear"), 24 * 32 + 24
+
+
+def test_int8_weights_count_as_parameters_and_quantisation_constants_do_not(tmp_path):
+    import openvino as ov
+
+    from edgetrack.modelstats import graph_params
+
+    model, params = int8_ir_like()
+    assert graph_params(model) == params
+    ov.save_model(model, str(tmp_path / "int8.xml"), compress_to_fp16=False)
+    result = run_info(str(tmp_path / "int8.xml"), block=("torch",))
+    assert result.returncode == 0, result.stderr
+    assert f"({params:,})" in result.stdout
+
+
+def test_fused_attention_counts_both_products():
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    q, k, v = (ops.parameter([1, 2, 10, 8], np.float32, name=n) for n in "qkv")
+    attention = ops.scaled_dot_product_attention(q, k, v, causal=False)
+    model = ov.Model([attention], [q, k, v], "sdpa")
+    # q @ k^T: 2 heads x 10x10 outputs x 8; attn @ v: 2 heads x 10x8 outputs x 10
+    assert macs_by_kind(model)["attention products"] == 2 * 10 * 10 * 8 + 2 * 10 * 8 * 10
+
+
+def test_info_prints_shapes_one_way_for_onnx_and_ir(tmp_path):
+    import openvino as ov
+
+    path = tmp_path / "hand.onnx"
+    hand_built(path)
+    ov.save_model(ov.Core().read_model(str(path)), str(tmp_path / "hand.xml"), compress_to_fp16=False)
+    printed = {}
+    for model in (path, tmp_path / "hand.xml"):
+        result = run_info(str(model), block=("torch",))
+        assert result.returncode == 0, result.stderr
+        lines = [line for line in result.stdout.splitlines() if " input " in line or " output " in line]
+        printed[model.suffix] = [" ".join(line.replace("│", " ").split()) for line in lines]
+    assert printed[".onnx"] == printed[".xml"]
+    assert "input image 1x3x32x32" in printed[".onnx"] and "output gemm 1x64" in printed[".onnx"]

@@ -108,76 +108,77 @@ def _metadata_rows(text: str | None) -> list[tuple[str, str]]:
     return [(f"meta: {k}", json.dumps(v) if not isinstance(v, str) else v) for k, v in meta.items()]
 
 
+def _shape_text(dims) -> str:
+    """A shape as 1x3x128x128, ONNX and IR alike; a dimension that is not fixed prints as `?`."""
+    return "x".join(str(d) if isinstance(d, int) and d >= 0 else "?" for d in dims)
+
+
 def _onnx_rows(path: Path) -> list[tuple[str, str]]:
-    """Inputs, outputs and metadata via onnxruntime; parameters from initializers if `onnx` is there."""
+    """Inputs, outputs and metadata via onnxruntime; parameters and MACs counted on the graph."""
     import onnxruntime as ort
+
+    from edgetrack.runtime.openvino_files import read_openvino_model
 
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises several private exception types
         raise EdgetrackError(f"cannot read ONNX model {path}: {exc}") from exc
-    rows = [(f"input {i.name}", "x".join(str(d) for d in i.shape)) for i in session.get_inputs()]
-    rows += [(f"output {o.name}", "x".join(str(d) for d in o.shape)) for o in session.get_outputs()]
+    rows = [(f"input {i.name}", _shape_text(i.shape)) for i in session.get_inputs()]
+    rows += [(f"output {o.name}", _shape_text(o.shape)) for o in session.get_outputs()]
     try:
-        import onnx
-        from onnx import numpy_helper
-    except ImportError:
-        rows.append(("parameters", "not counted (the onnx package is not installed)"))
+        model = read_openvino_model(path)
+    except RuntimeError as exc:  # operators OpenVINO lacks (onnxruntime's QGemm, com.microsoft ops)
+        rows += _initializer_rows(path)
+        rows.append(("MACs", f"not counted (OpenVINO cannot read the graph: {exc})"))
     else:
-        graph = onnx.load(str(path)).graph
-        count = sum(numpy_helper.to_array(t).size for t in graph.initializer)
-        rows.append(("parameters", _millions(int(count)) + " (initializer elements)"))
-    rows += _mac_rows(path)
+        rows += _graph_rows(model)
     meta = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
     return rows + _metadata_rows(meta)
 
 
-def _graph_mac_rows(ov_model) -> list[tuple[str, str]]:
-    """MACs counted on the graph at its inferred static shapes, in total and by kind."""
-    from edgetrack.modelstats import macs_by_kind
+def _initializer_rows(path: Path) -> list[tuple[str, str]]:
+    """Parameters of an ONNX file OpenVINO cannot read: its initializer elements (`onnx` package)."""
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        return [("parameters", "not counted (the onnx package is not installed)")]
+    graph = onnx.load(str(path)).graph
+    count = sum(numpy_helper.to_array(t).size for t in graph.initializer)
+    return [("parameters", _millions(int(count)) + " (initializer elements)")]
+
+
+def _graph_rows(ov_model) -> list[tuple[str, str]]:
+    """Parameters and MACs counted on the graph at its inferred static shapes (MACs by kind too)."""
+    from edgetrack.modelstats import graph_params, macs_by_kind
 
     by_kind = macs_by_kind(ov_model)
     total = sum(by_kind.values())
     linear_only = total - by_kind["attention products"]
     parts = ", ".join(f"{k} {v / 1e9:.3f} G" for k, v in by_kind.items())
     return [
+        ("parameters", _millions(graph_params(ov_model)) + " (weights on the graph, int8 ones included)"),
         ("MACs", _giga(total) + " (counted on the graph: Conv, MatMul/Gemm, attention products)"),
         ("MACs without q@k, attn@v", _giga(linear_only) + " (as thop counts: papers' figures)"),
         ("MACs by kind", parts),
     ]
 
 
-def _mac_rows(path: Path) -> list[tuple[str, str]]:
-    """Graph MAC rows of an ONNX file read through OpenVINO (shape inference, no torch)."""
-    from edgetrack.runtime.openvino_files import read_openvino_model
-
-    try:
-        model = read_openvino_model(path)
-    except RuntimeError as exc:  # operators OpenVINO lacks (onnxruntime's QGemm, com.microsoft ops)
-        return [("MACs", f"not counted (OpenVINO cannot read the graph: {exc})")]
-    return _graph_mac_rows(model)
-
-
 def _openvino_rows(path: Path) -> list[tuple[str, str]]:
-    """Inputs, outputs, constant elements and metadata of an OpenVINO IR."""
+    """Inputs, outputs, metadata, parameters and MACs of an OpenVINO IR."""
     from edgetrack.runtime.openvino_files import read_openvino_model
 
     try:
         model = read_openvino_model(path)
     except RuntimeError as exc:
         raise EdgetrackError(f"cannot read OpenVINO model {path}: {exc}") from exc
-    rows = [(f"input {p.get_any_name()}", p.get_partial_shape().to_string()) for p in model.inputs]
-    rows += [(f"output {p.get_any_name()}", p.get_partial_shape().to_string()) for p in model.outputs]
-    count = 0
-    for op in model.get_ops():
-        if op.get_type_name() == "Constant" and op.get_output_element_type(0).is_real():
-            shape = list(op.get_output_shape(0))
-            size = 1
-            for dim in shape:
-                size *= dim
-            count += size
-    rows.append(("parameters", _millions(count) + " (floating-point constants)"))
-    rows += _graph_mac_rows(model)
+
+    def shape(port) -> str:
+        return _shape_text([d.get_length() if d.is_static else -1 for d in port.get_partial_shape()])
+
+    rows = [(f"input {p.get_any_name()}", shape(p)) for p in model.inputs]
+    rows += [(f"output {p.get_any_name()}", shape(p)) for p in model.outputs]
+    rows += _graph_rows(model)
     meta = None
     if model.has_rt_info(["framework", METADATA_KEY]):
         meta = model.get_rt_info(["framework", METADATA_KEY]).astype(str)
