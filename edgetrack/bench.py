@@ -60,6 +60,11 @@ class Row:
     with_decode_s: float = 0.0
     peak_gmacs: float | None = None
 
+    @property
+    def label(self) -> str:
+        """What the row times, for progress bars: model, backend, precision, threads."""
+        return f"{self.model.name} {self.backend} {self.precision} {self.threads} thr"
+
     def summary(self, cpu: dict) -> dict:
         """The row as JSON-ready values (NaN-free: missing figures are None). `cpu`: describe_cpu()
         with its one-line summary under "line"."""
@@ -268,9 +273,15 @@ def _set_cv_threads(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
+def model_timed(rows: list[Row]) -> list[Row]:
+    """The rows whose network can be timed alone (edgetrack's backends; not OpenCV's tracker)."""
+    return [r for r in rows if isinstance(r.runner, BackendRunner)]
+
+
 def measure_model(rows: list[Row], sequence: Sequence, runs: int, warmup: int, tick: Callable) -> None:
-    """Model-only latency: `warmup` untimed then `runs` timed passes per row, interleaved in blocks."""
-    timed = [r for r in rows if isinstance(r.runner, BackendRunner)]
+    """Model-only latency: `warmup` untimed then `runs` timed passes per row, interleaved in blocks.
+    `tick(label, n)` after each row's block: the row's label and its passes."""
+    timed = model_timed(rows)
     inputs = {id(r): crop_pair(sequence, r.runner.backend.spec) for r in timed}
     for row in timed:
         template, search = inputs[id(row)]
@@ -284,11 +295,12 @@ def measure_model(rows: list[Row], sequence: Sequence, runs: int, warmup: int, t
                 start = time.perf_counter()
                 row.runner.infer(inputs[id(row)][1])
                 row.model_ms.append(1e3 * (time.perf_counter() - start))
-        tick(min(BLOCK, runs - done))
+            tick(row.label, min(BLOCK, runs - done))
 
 
 def measure_tracking(rows: list[Row], sequence: Sequence, max_frames: int | None, tick: Callable) -> None:
-    """End-to-end latency and boxes on one sequence (frames decoded first); AUC when it has ground truth."""
+    """End-to-end latency and boxes on one sequence (frames decoded first); AUC when it has ground truth.
+    `tick(label, n)` after each row's block of frames."""
     count = min(len(sequence.frames), max_frames or len(sequence.frames))
     rgb = [read_rgb(p) for p in sequence.frames[:count]]
     need_bgr = any(r.runner.needs_bgr for r in rows)
@@ -305,7 +317,7 @@ def measure_tracking(rows: list[Row], sequence: Sequence, max_frames: int | None
                 box, ms = row.runner.step(rgb[i], bgr[i])
                 boxes[id(row)].append(box)
                 row.e2e_ms.append(ms)
-        tick(len(block))
+            tick(row.label, len(block))
     gt = sequence.gt[:count]
     if len(gt) == count and np.isfinite(gt[0]).all():
         for row in rows:
@@ -314,7 +326,8 @@ def measure_tracking(rows: list[Row], sequence: Sequence, max_frames: int | None
 
 def measure_with_decode(rows: list[Row], sequence: Sequence, max_frames: int | None, tick: Callable) -> None:
     """Each row tracks the sequence as `edgetrack track` does, frames decoded on a reader thread ahead
-    of it; adds the tracked frames, the wall time from init to the last frame and the decode times."""
+    of it; adds the tracked frames, the wall time from init to the last frame and the decode times.
+    `tick(label, n)` after each row's pass."""
     count = min(len(sequence.frames), max_frames or len(sequence.frames))
     for row in rows:
         _set_cv_threads(row.threads)
@@ -330,15 +343,16 @@ def measure_with_decode(rows: list[Row], sequence: Sequence, max_frames: int | N
                 tracked += 1
             row.with_decode_s += time.perf_counter() - start
             row.with_decode_frames += tracked
-        tick(count - 1)
+        tick(row.label, count - 1)
 
 
 def _bgr(runner: Runner, rgb: np.ndarray) -> np.ndarray | None:
     return np.ascontiguousarray(rgb[..., ::-1]) if runner.needs_bgr else None
 
 
-def set_peaks(rows: list[Row]) -> None:
-    """Measure the CPU's GEMM peak once per (threads, precision) of the rows and attach it to them."""
+def set_peaks(rows: list[Row], tick: Callable = lambda label, n: None) -> None:
+    """Measure the CPU's GEMM peak once per (threads, precision) of the rows and attach it to them;
+    `tick(label, 1)` after each measured pair."""
     from edgetrack.roofline import peak_gmacs
 
     peaks: dict[tuple[int, str], float] = {}
@@ -346,4 +360,5 @@ def set_peaks(rows: list[Row]) -> None:
         key = (row.threads, row.precision)
         if key not in peaks:
             peaks[key] = peak_gmacs(*key)
+            tick(f"{row.precision} {row.threads} thr", 1)
         row.peak_gmacs = peaks[key]

@@ -4,6 +4,7 @@ torch and OpenCV rows, and bad input."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,9 @@ TYPES = {
 }  # fmt: skip
 
 
-def _bench(*args: str):
+def _bench(*args: str, columns: int = 250):
     _register()
-    return CliRunner().invoke(app, ["bench", *args])
+    return CliRunner().invoke(app, ["bench", *args], env={"COLUMNS": str(columns), "NO_COLOR": "1"})
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_json_has_one_typed_row_per_combination(models, tmp_path):
         assert row["model_ms_p50"] <= row["model_ms_p90"]
         assert row["macs"] == 0  # pooling only: no MatMul / Conv to count
         assert row["gmacs_per_s"] == 0.0 and row["peak_fraction"] == 0.0 and row["peak_gmacs_per_s"] > 1
-        assert 0 < row["fps_with_decode"] < 1e3 / row["decode_ms_mean"] + 1e3 / row["e2e_ms_mean"]
+        assert row["fps_with_decode"] > 0 and row["decode_ms_mean"] > 0  # (timings: no bound between passes)
     peaks = {(r["threads"], r["precision"]): r["peak_gmacs_per_s"] for r in rows}
     assert peaks[(1, "int8")] > peaks[(1, "fp32")]  # the integer GEMM runs faster than the f32 one
     # every row tracked the same frames with the same (exact) model: one AUC
@@ -116,3 +117,42 @@ def test_bad_input_is_one_line(models, tmp_path, args, expected):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], done.stderr
     assert list(out.iterdir()) == []
+
+
+def test_the_table_fits_80_columns_and_keeps_every_figure(models):
+    fp32, int8, seq = models
+    args = (str(fp32), str(int8), "--source", str(seq), "--precision", "fp32,int8", "--runs", "2")
+    wide = _bench(*args, columns=250)
+    assert wide.exit_code == 0, wide.output
+    assert "FPS w/ decode" in wide.stdout and max(map(len, wide.stdout.splitlines())) > 80  # one table
+    narrow = _bench(*args, columns=80)
+    assert narrow.exit_code == 0, narrow.output
+    lines = narrow.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, narrow.stdout
+    numbered = [line for line in lines if re.match(r"│ [1-4] │", line)]
+    assert len(numbered) == 3 * 4  # 4 rows (2 models x 2 backends), in each of the three tables
+    for name in ("fp32.onnx", "int8.onnx", "onnxruntime", "openvino", "FPS w/", "AUC %", "% ", "GMAC/s"):
+        assert name in narrow.stdout, name
+
+
+def test_progress_ticks_name_the_row_they_time(models):
+    from edgetrack import bench as b
+    from edgetrack.datasets.folder import load_sequence_folder
+
+    fp32, _, seq = models
+    rows, _ = b.plan_rows([fp32], ["onnxruntime", "openvino"], ["fp32"], [1, 2], [], None)
+    sequence = load_sequence_folder(seq)
+    labels: dict[str, list[str]] = {}
+
+    def recorder(phase):
+        return lambda label, n: labels.setdefault(phase, []).append(label)
+
+    b.measure_model(rows, sequence, 2, 0, recorder("model"))
+    b.measure_tracking(rows, sequence, 3, recorder("e2e"))
+    b.measure_with_decode(rows, sequence, 3, recorder("decode"))
+    expected = {
+        f"fp32.onnx {backend} fp32 {n} thr" for backend in ("onnxruntime", "openvino") for n in (1, 2)
+    }
+    assert {r.label for r in rows} == expected
+    for phase in ("model", "e2e", "decode"):
+        assert set(labels[phase]) == expected, phase

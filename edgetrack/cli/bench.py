@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def bench(
@@ -63,25 +64,37 @@ def bench(
     rows, notes = b.plan_rows(models, chosen_backends, chosen_precisions, thread_counts, peers, arch_config)
     total_frames = sum(min(len(s.frames), frames or len(s.frames)) - 1 for s in sequences)
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("model-only", total=runs)
-        b.measure_model(rows, sequences[0], runs, warmup, lambda n: progress.advance(task, n))
-        task = progress.add_task("end-to-end", total=total_frames)
+        b.measure_model(
+            rows, sequences[0], runs, warmup, _phase(progress, "model-only", runs * len(b.model_timed(rows)))
+        )
+        timing = _phase(progress, "end-to-end", total_frames * len(rows))
         for sequence in sequences:
-            b.measure_tracking(rows, sequence, frames, lambda n: progress.advance(task, n))
-        task = progress.add_task("with decode", total=total_frames * len(rows))
+            b.measure_tracking(rows, sequence, frames, timing)
+        timing = _phase(progress, "with decode", total_frames * len(rows))
         for sequence in sequences:
-            b.measure_with_decode(rows, sequence, frames, lambda n: progress.advance(task, n))
-        progress.add_task("GEMM peak", total=None)
-        b.set_peaks(rows)
+            b.measure_with_decode(rows, sequence, frames, timing)
+        b.set_peaks(rows, _phase(progress, "GEMM peak", len({(r.threads, r.precision) for r in rows})))
     cpu = describe_cpu()
     cpu["line"] = cpu_line(cpu)
     summaries = [row.summary(cpu) for row in rows]
     names = ", ".join(s.name for s in sequences)
-    Console(width=max(180, Console().width)).print(_table(summaries, cpu["line"], names, notes))
+    screen = Console()
+    for table in _tables(summaries, cpu["line"], names, notes, screen):
+        screen.print(table)
     if json_out is not None:
         with AtomicOutput(json_out) as out:
             out.tmp_path.write_text(json.dumps(summaries, indent=1) + "\n", encoding="utf-8")
         console.print(f"wrote {json_out}")
+
+
+def _phase(progress, name: str, total: int):
+    """A progress bar for one phase; the returned tick(label, n) names the row being timed."""
+    task = progress.add_task(name, total=total)
+
+    def tick(label: str, n: int) -> None:
+        progress.update(task, advance=n, description=f"{name} · {label}")
+
+    return tick
 
 
 def _fmt(value, spec: str) -> str:
@@ -92,29 +105,65 @@ def _scaled(value: int | None, unit: float) -> float | None:
     return None if value is None else value / unit
 
 
-def _table(rows: list[dict], cpu: str, sequences: str, notes: list[str]) -> Table:
-    table = Table(title=f"edgetrack bench · batch 1 · {sequences}")
+def _tables(rows: list[dict], cpu: str, sequences: str, notes: list[str], console: Console) -> list:
+    """The one wide table when it fits the console, else the same figures in three narrower tables
+    (what each row is; latency; accuracy and cost) joined by a row number, and the notes below."""
+    wide = _wide_table(rows)
+    caption = _caption(rows, cpu, notes)
+    natural = console.measure(wide, options=console.options.update_width(10_000)).maximum
+    if natural <= console.width:
+        wide.title, wide.caption = f"edgetrack bench · batch 1 · {sequences}", caption
+        return [wide]
+    what = Table(title=f"edgetrack bench · batch 1 · {sequences}")
+    latency = Table(title="latency, ms (model: the network alone; e2e: per tracked frame)")
+    cost = Table()
+    headers = {
+        what: ["#", "model", "backend", "prec", "thr"],
+        latency: ["#", "model\nmean", "model\np50", "model\np90", "e2e\nmean", "e2e\np50", "e2e\np90",
+                  "e2e\nFPS", "FPS w/\ndecode"],
+        cost: ["#", "AUC %", "params\nM", "GMACs", "GMAC/s", "%\npeak", "MB"],
+    }  # fmt: skip
+    for table, names in headers.items():
+        for i, name in enumerate(names):
+            table.add_column(name, justify="left" if table is what and i > 0 else "right")
+    for n, r in enumerate(rows, 1):
+        cells = _cells(r)
+        what.add_row(str(n), *cells[:4])
+        latency.add_row(str(n), *cells[4:12])
+        cost.add_row(str(n), *cells[12:])
+    return [what, latency, cost, Text(caption)]
+
+
+def _cells(r: dict) -> list[str]:
+    """One row's figures, in the wide table's column order."""
+    return [
+        r["model"], r["backend"], r["precision"], str(r["threads"]),
+        _fmt(r["model_ms_mean"], ".2f"), _fmt(r["model_ms_p50"], ".2f"), _fmt(r["model_ms_p90"], ".2f"),
+        _fmt(r["e2e_ms_mean"], ".2f"), _fmt(r["e2e_ms_p50"], ".2f"), _fmt(r["e2e_ms_p90"], ".2f"),
+        _fmt(r["e2e_fps"], ".1f"), _fmt(r["fps_with_decode"], ".1f"),
+        _fmt(_scaled(r["auc"], 0.01), ".1f"), _fmt(_scaled(r["params"], 1e6), ".2f"),
+        _fmt(_scaled(r["macs"], 1e9), ".3f"), _fmt(r["gmacs_per_s"], ".1f"),
+        _fmt(_scaled(r["peak_fraction"], 0.01), ".1f"), f"{r['size_mb']:.1f}",
+    ]  # fmt: skip
+
+
+def _wide_table(rows: list[dict]) -> Table:
+    table = Table()
     columns = ["model", "backend", "prec", "thr", "model ms mean", "p50", "p90", "e2e ms mean", "p50",
                "p90", "e2e FPS", "FPS w/ decode", "AUC %", "params M", "GMACs", "GMAC/s", "% peak",
                "MB"]  # fmt: skip
     for i, name in enumerate(columns):
-        table.add_column(name, justify="left" if i < 3 else "right")
+        table.add_column(name, justify="left" if i < 3 else "right", no_wrap=True)
     for r in rows:
-        table.add_row(
-            r["model"], r["backend"], r["precision"], str(r["threads"]),
-            _fmt(r["model_ms_mean"], ".2f"), _fmt(r["model_ms_p50"], ".2f"), _fmt(r["model_ms_p90"], ".2f"),
-            _fmt(r["e2e_ms_mean"], ".2f"), _fmt(r["e2e_ms_p50"], ".2f"), _fmt(r["e2e_ms_p90"], ".2f"),
-            _fmt(r["e2e_fps"], ".1f"), _fmt(r["fps_with_decode"], ".1f"),
-            _fmt(_scaled(r["auc"], 0.01), ".1f"), _fmt(_scaled(r["params"], 1e6), ".2f"),
-            _fmt(_scaled(r["macs"], 1e9), ".3f"),
-            _fmt(r["gmacs_per_s"], ".1f"), _fmt(_scaled(r["peak_fraction"], 0.01), ".1f"),
-            f"{r['size_mb']:.1f}",
-        )  # fmt: skip
+        table.add_row(*_cells(r))
+    return table
+
+
+def _caption(rows: list[dict], cpu: str, notes: list[str]) -> str:
     e2e = "end-to-end = crop + normalise + inference + decode + map back per frame (frame decoding excluded)"
     decode = "FPS w/ decode = sustained, frames decoded on a reader thread ahead of the tracker (as `track`)"
     peaks = sorted(
         {(r["threads"], r["precision"], r["peak_gmacs_per_s"]) for r in rows if r["peak_gmacs_per_s"]}
     )
     roof = "GEMM peak GMAC/s: " + ", ".join(f"{p} {t} thr {g:.0f}" for t, p, g in peaks)
-    table.caption = "\n".join([f"CPU: {cpu}", e2e, decode, roof] + [f"not run: {n}" for n in notes])
-    return table
+    return "\n".join([f"CPU: {cpu}", e2e, decode, roof] + [f"not run: {n}" for n in notes])
