@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +39,16 @@ class Tracker:
         backend: str = "auto",
         threads: int | None = None,
         precision: str = "f32",
+        min_score: float | None = None,
     ):
+        """`min_score` overrides the model's lost-target threshold (its metadata's `min_score`)."""
         if isinstance(model_path, Backend):  # an opened backend (bench, export checks): used as it is
             self.backend: Backend = model_path
         else:
             self.backend = open_backend(model_path, backend, threads, precision)
         spec = self.backend.spec
+        if min_score is not None:
+            spec = replace(spec, min_score=float(min_score))
         self.spec = spec
         self._normalize = Normalizer(spec.mean, spec.std, spec.scale, bgr=spec.color == "BGR")
         self._window = hann2d(spec.feat_size)
