@@ -1,0 +1,64 @@
+"""Where a tracking run's boxes go, frame by frame: box lines (text or JSON lines, a file or stdout),
+the annotated video and, only when there is ground truth to score, an in-memory list for the AUC.
+Nothing else is kept, so an endless source runs in fixed memory."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from edgetrack.runtime.sources import Frame
+from edgetrack.runtime.writers import AnnotatedVideoWriter, BoxTextWriter, JsonLinesWriter
+
+
+class TrackOutputs:
+    """Writers entered on `stack` (committed when it closes cleanly, discarded on an error).
+
+    Lines start at the first tracked frame; a source frame missing after it (undecodable, or dropped
+    by a live source) repeats the last box with score 0, so line i is the i-th frame from there on."""
+
+    def __init__(
+        self,
+        stack: ExitStack,
+        save_txt: Path | str | None = None,
+        save_jsonl: Path | str | None = None,
+        save_video: Path | None = None,
+        fps: float = 30.0,
+        keep_boxes: bool = False,
+    ) -> None:
+        self._lines = [
+            stack.enter_context(writer(path))
+            for writer, path in ((BoxTextWriter, save_txt), (JsonLinesWriter, save_jsonl))
+            if path
+        ]
+        self._video = stack.enter_context(AnnotatedVideoWriter(save_video, fps)) if save_video else None
+        self._boxes: list[tuple] | None = [] if keep_boxes else None
+        self.first_index: int | None = None
+        self.tracked = 0  # frames tracked and written (the video's frame count)
+        self._last_box: tuple | None = None
+        self._next_index = 0
+
+    def write(self, frame: Frame, box, score: float) -> None:
+        """One tracked frame: its line(s), after repeat lines for any source frames missing before it."""
+        if self.first_index is None:
+            self.first_index = self._next_index = frame.index
+        missing = range(self._next_index, frame.index)
+        for index, row_box, row_score in [
+            *((i, self._last_box, 0.0) for i in missing),
+            (frame.index, box, score),
+        ]:
+            for writer in self._lines:
+                writer.write(row_box, row_score, index)
+            if self._boxes is not None:
+                self._boxes.append(tuple(row_box))
+        self._last_box = tuple(box)
+        if self._video is not None:
+            self._video.write(frame.rgb, box, score)
+        self._next_index = frame.index + 1
+        self.tracked += 1
+
+    def boxes(self) -> np.ndarray | None:
+        """(N,4) boxes per source frame from the first tracked one; None unless `keep_boxes`."""
+        return None if self._boxes is None else np.asarray(self._boxes, np.float64).reshape(-1, 4)
