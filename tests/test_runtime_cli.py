@@ -97,7 +97,18 @@ def test_interrupted_run_keeps_the_frames_tracked_so_far(tmp_path, model, frames
     real_track = Tracker.track
     monkeypatch.setattr(Tracker, "track", interrupted)
     txt, video = tmp_path / "out.txt", tmp_path / "out.mp4"
-    args = ["track", frames, "--model", model, "--init", "24,24,8,8", "--save-txt", txt, "--save-video", video]
+    args = [
+        "track",
+        frames,
+        "--model",
+        model,
+        "--init",
+        "24,24,8,8",
+        "--save-txt",
+        txt,
+        "--save-video",
+        video,
+    ]
     code, _, err = run_cli(args, capsys)
     assert code == 130
     assert "tracked 3 frames" in err and "stopped: SIGINT" in err
