@@ -206,3 +206,25 @@ def test_a_signal_mid_stream_keeps_one_line_per_tracked_frame_and_a_playable_vid
     assert 20 <= len(lines) < 600  # stopped mid-clip
     assert len(lines) == len(records) == video_frames(video)
     assert [float(v) for v in lines[0].split(",")] == [*CLIP_BOX, 1.0]
+
+
+def test_the_picture_shows_the_box_and_the_status():
+    from edgetrack.serve.view import render_jpeg, status_text
+
+    frame = np.zeros((120, 160, 3), np.uint8)
+    waiting = {"frame": 3, "state": "paused", "box": None, "score": None, "fps": None, "ms": {}}
+    assert status_text(waiting) == "frame 3  drag a box to start tracking  PAUSED"
+    ms = {"decode": 1.0, "preprocess": 0.5, "inference": 2.25, "postprocess": 0.1, "end-to-end": 2.85}
+    tracking = {
+        "frame": 4,
+        "state": "tracking",
+        "box": [40, 30, 20, 10],
+        "score": 0.81,
+        "fps": 350.9,
+        "ms": ms,
+    }
+    assert status_text(tracking) == "frame 4  score 0.81  351 FPS  pre 0.5ms  infer 2.2ms  post 0.1ms"
+    picture = cv2.imdecode(np.frombuffer(render_jpeg(frame, tracking), np.uint8), cv2.IMREAD_COLOR)
+    assert picture.shape == (120, 160, 3)
+    assert picture[30, 50, 1] > 150 and picture[30, 50, 2] < 100  # the green box's top edge
+    assert picture[100:, :, :].max() > 150  # the status line along the bottom

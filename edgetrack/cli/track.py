@@ -9,6 +9,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -188,7 +189,7 @@ def track_source(
                 if count == max_frames:
                     break
                 if control.paused:
-                    _hold(control, tracker, frame, record, server, stats)
+                    _hold(control, tracker, frame, record, server, stats, outputs)
                     if pace:
                         pace.restart()
         except StopRequested:
@@ -214,11 +215,19 @@ def _start_server(stack: ExitStack, address, control, label: str, console: Conso
         from edgetrack.serve import LiveServer
     except ImportError as exc:  # aiohttp is the optional extra `serve`
         raise EdgetrackError("--serve needs the web server: pip install 'edgetrack[serve]'") from exc
-    server = stack.enter_context(LiveServer(address, control, title=f"edgetrack · {label}"))
+    server = stack.enter_context(LiveServer(address, control, title=f"edgetrack · {_display_name(label)}"))
     console.print(f"live page: [bold]{server.url}[/]", highlight=False, soft_wrap=True)
     if server.token:
         console.print("every request needs that token (?token=... or Authorization: Bearer ...)")
     return server
+
+
+def _display_name(label: str) -> str:
+    """A source's name for the page title: a file's name, or a URL without its user and password."""
+    parts = urlsplit(label)
+    if parts.scheme and parts.netloc:
+        return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    return Path(label).name or label
 
 
 def _step(tracker, frame, new_box, stats) -> dict:
@@ -233,9 +242,11 @@ def _step(tracker, frame, new_box, stats) -> dict:
     return _record(frame, "tracking", result.box, result.score, stats)
 
 
-def _hold(control, tracker, frame, record, server, stats) -> None:
-    """Paused: keep this frame on the page until resumed or stopped; a box drawn on it re-inits here."""
+def _hold(control, tracker, frame, record, server, stats, outputs) -> None:
+    """Paused: keep this frame on the page until resumed or stopped. A box drawn on it (re)starts the
+    tracker on this frame; the frame's line is written then if it had none (the tracker was waiting)."""
     paused = {**record, "state": "paused", "init": False}
+    written = record["state"] == "tracking"
     while control.paused and not control.stopped:
         if server:
             server.publish(frame.rgb, paused)
@@ -244,6 +255,9 @@ def _hold(control, tracker, frame, record, server, stats) -> None:
         if new_box is not None:
             tracker.init(frame.rgb, new_box)
             paused = _record(frame, "paused", tracker.box, 1.0, stats, init=True)
+            if not written:
+                outputs.write(frame, tracker.box, 1.0)
+                written = True
 
 
 def _record(frame, state: str, box, score, stats, init: bool = False) -> dict:

@@ -11,18 +11,22 @@ from edgetrack.runtime.writers import BOX_COLOR_RGB
 
 JPEG_QUALITY = 80
 TEXT_BGR = (255, 255, 255)
-SHADOW_BGR = (0, 0, 0)
+STRIP_BGR = (24, 24, 24)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+SHORT_NAMES = {"preprocess": "pre", "inference": "infer", "postprocess": "post"}
 
 
 def status_text(record: dict) -> str:
     """One line for the picture: what the tracker does, its score, FPS and stage times."""
-    if record["state"] == "waiting":
-        return f"frame {record['frame']} - drag a box to start tracking"
-    parts = [f"frame {record['frame']}", f"score {record['score']:.2f}"]
-    if record.get("fps"):
-        parts.append(f"{record['fps']:.0f} FPS")
-    ms = record.get("ms") or {}
-    parts += [f"{stage[:3]} {ms[stage]:.1f}ms" for stage in STAGES if stage in ms]
+    parts = [f"frame {record['frame']}"]
+    if record["box"] is None:
+        parts.append("drag a box to start tracking")
+    else:
+        parts.append(f"score {record['score']:.2f}")
+        if record.get("fps"):
+            parts.append(f"{record['fps']:.0f} FPS")
+        ms = record.get("ms") or {}
+        parts += [f"{SHORT_NAMES[stage]} {ms[stage]:.1f}ms" for stage in STAGES if stage in ms]
     if record["state"] == "paused":
         parts.append("PAUSED")
     return "  ".join(parts)
@@ -35,12 +39,17 @@ def render_jpeg(frame_rgb: np.ndarray, record: dict) -> bytes:
     if record.get("box") is not None:
         x, y, w, h = (int(round(v)) for v in record["box"])
         cv2.rectangle(bgr, (x, y), (x + w, y + h), color, 2)
-        cv2.putText(
-            bgr, f"{record['score']:.2f}", (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1
-        )
-    scale = max(0.35, min(0.6, bgr.shape[1] / 1400))
-    line = status_text(record)
-    for thickness, text_color in ((3, SHADOW_BGR), (1, TEXT_BGR)):
-        cv2.putText(bgr, line, (6, bgr.shape[0] - 8), cv2.FONT_HERSHEY_SIMPLEX, scale, text_color, thickness)
+        cv2.putText(bgr, f"{record['score']:.2f}", (x, max(12, y - 4)), FONT, 0.5, color, 1)
+    _draw_status(bgr, status_text(record))
     ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     return data.tobytes() if ok else b""
+
+
+def _draw_status(bgr: np.ndarray, text: str) -> None:
+    """The status line on a dark strip along the bottom, scaled to fit the frame's width."""
+    height, width = bgr.shape[:2]
+    (text_width, text_height), _ = cv2.getTextSize(text, FONT, 0.5, 1)
+    scale = min(0.5, 0.5 * (width - 12) / max(text_width, 1))
+    strip = int(text_height * scale / 0.5) + 10
+    cv2.rectangle(bgr, (0, height - strip), (width, height), STRIP_BGR, -1)
+    cv2.putText(bgr, text, (6, height - 5), FONT, scale, TEXT_BGR, 1, cv2.LINE_AA)
