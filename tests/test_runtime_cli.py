@@ -175,7 +175,8 @@ def bad_model_files(tmp_path: Path) -> dict[str, Path]:
         ("zero", "zero or negative"),
         ("negative", "zero or negative"),
         ("nan", "NaN"),
-        ("no-init", "--init"),
+        ("no-init", "--init x,y,w,h, or pick it on the live picture with --serve [HOST:]PORT"),
+        ("bad-serve", "--serve takes [HOST:]PORT"),
         ("bad-box", "four numbers"),
         ("bad-backend", "backend must be one of"),
     ],
@@ -199,10 +200,13 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path, model, frames, capsys, cas
             "no-init": None,
             "bad-box": "1,2,3",
             "bad-backend": "24,24,8,8",
+            "bad-serve": "24,24,8,8",
         }[case]
     args = ["track", source, "--model", used_model, "--save-txt", tmp_path / "o.txt"]
     if case == "bad-backend":
         args += ["--backend", "tensorrt"]
+    if case == "bad-serve":
+        args += ["--serve", "localhost:http"]
     code, _, err = run_cli(args + (["--init", init] if init else []), capsys)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2
