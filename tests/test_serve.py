@@ -228,3 +228,27 @@ def test_the_picture_shows_the_box_and_the_status():
     assert picture.shape == (120, 160, 3)
     assert picture[30, 50, 1] > 150 and picture[30, 50, 2] < 100  # the green box's top edge
     assert picture[100:, :, :].max() > 150  # the status line along the bottom
+
+
+def test_streams_beyond_the_limit_get_503_and_closing_ends_every_stream():
+    import http.client
+
+    from edgetrack.serve.feed import MAX_CLIENTS
+
+    with LiveServer(ServeAddress("127.0.0.1", 0), RunControl()) as server:
+        server.publish(np.zeros((24, 32, 3), np.uint8), {"frame": 0, "state": "waiting", "box": None})
+        streams = []
+        for k in range(MAX_CLIENTS):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            connection.request("GET", "/video.mjpg" if k % 2 else "/boxes")
+            streams.append(connection.getresponse())
+        assert all(response.status == 200 for response in streams)
+        status, reply = request(server.url, path="boxes")
+        assert status == 503 and "too many streams" in reply["error"]
+        assert request(server.url, path="state")[0] == 200  # plain requests are still answered
+        assert streams[1].read(17) == b"--edgetrack-frame"  # a viewer gets the picture
+    box_stream = streams[0].read().decode()  # the server closed: every stream ended
+    assert box_stream.startswith("data: ") and box_stream.endswith(
+        'event: end\ndata: {"state": "stopped"}\n\n'
+    )
+    assert streams[1].read().startswith(b"\r\nContent-Type: image/jpeg")

@@ -148,8 +148,8 @@ def track_source(
     stats = LatencyStats()
     with ExitStack() as stack:
         stack.enter_context(control.signals_stop())
-        tracker = Tracker(model, backend=backend, threads=threads, precision=precision, min_score=min_score)
         server = _start_server(stack, serve, control, label, console) if serve is not None else None
+        tracker = Tracker(model, backend=backend, threads=threads, precision=precision, min_score=min_score)
         outputs = TrackOutputs(
             stack,
             save_txt,

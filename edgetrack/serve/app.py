@@ -96,55 +96,57 @@ async def _guard(request: web.Request, handler) -> web.StreamResponse:
 
 async def _picture_stream(request: web.Request) -> web.StreamResponse:
     feed = request.app[FEED]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-            "Cache-Control": "no-store",
-        }
-    )
-    try:
-        with feed.picture_stream() as fresh:
-            await response.prepare(request)
-            sent = 0
-            while not feed.closed:
-                await fresh.wait()
-                fresh.clear()
-                seq, jpeg = feed.jpeg()
-                if seq != sent and jpeg:
-                    head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-                    await response.write(head.encode() + jpeg + b"\r\n")
-                    sent = seq
-    except TooManyClients:
-        return _error(503, "too many viewers at once")
-    except ConnectionError:  # the viewer went away mid-stream
-        pass
-    return response
+    content_type = f"multipart/x-mixed-replace; boundary={BOUNDARY}"
+
+    async def pump(response: web.StreamResponse, fresh: asyncio.Event) -> None:
+        sent = 0
+        while not feed.closed:
+            await fresh.wait()
+            fresh.clear()
+            seq, jpeg = feed.jpeg()
+            if seq != sent and jpeg:
+                head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+                await response.write(head.encode() + jpeg + b"\r\n")
+                sent = seq
+
+    return await _stream(request, content_type, feed.picture_stream, pump)
 
 
 async def _box_stream(request: web.Request) -> web.StreamResponse:
     feed = request.app[FEED]
+
+    async def pump(response: web.StreamResponse, subscription) -> None:
+        queue, fresh = subscription
+        if feed.record is not None and not queue:
+            await response.write(b"data: " + json.dumps(feed.record).encode() + b"\n\n")
+        while not feed.closed:
+            try:
+                await asyncio.wait_for(fresh.wait(), KEEPALIVE_S)
+            except asyncio.TimeoutError:
+                await response.write(b": keepalive\n\n")
+                continue
+            fresh.clear()
+            records = feed.take(queue)
+            if records:
+                await response.write(b"".join(b"data: " + data + b"\n\n" for data in records))
+        await response.write(b"event: end\ndata: " + json.dumps({"state": "stopped"}).encode() + b"\n\n")
+
+    return await _stream(request, "text/event-stream", feed.box_stream, pump)
+
+
+async def _stream(request: web.Request, content_type: str, subscribe, pump) -> web.StreamResponse:
+    """One client's endless response: subscribe to the feed (503 when too many are open), then `pump`
+    until the feed closes. A client that goes away mid-stream only ends its own response."""
     response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        headers={"Content-Type": content_type, "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )
     try:
-        with feed.box_stream() as (queue, fresh):
+        with subscribe() as subscription:
             await response.prepare(request)
-            if feed.record is not None and not queue:
-                await response.write(b"data: " + json.dumps(feed.record).encode() + b"\n\n")
-            while not feed.closed:
-                try:
-                    await asyncio.wait_for(fresh.wait(), KEEPALIVE_S)
-                except asyncio.TimeoutError:
-                    await response.write(b": keepalive\n\n")
-                    continue
-                fresh.clear()
-                records = feed.take(queue)
-                if records:
-                    await response.write(b"".join(b"data: " + data + b"\n\n" for data in records))
-            await response.write(b"event: end\ndata: " + json.dumps({"state": "stopped"}).encode() + b"\n\n")
+            await pump(response, subscription)
     except TooManyClients:
-        return _error(503, "too many clients at once")
-    except ConnectionError:  # the client went away mid-stream
+        return _error(503, "too many streams open at once")
+    except ConnectionError:
         pass
     return response
 
