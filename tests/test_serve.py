@@ -252,3 +252,20 @@ def test_streams_beyond_the_limit_get_503_and_closing_ends_every_stream():
         'event: end\ndata: {"state": "stopped"}\n\n'
     )
     assert streams[1].read().startswith(b"\r\nContent-Type: image/jpeg")
+
+
+def test_stopped_before_any_box_writes_nothing_and_says_so(tmp_path, clip):
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [clip, "--serve", "127.0.0.1:0", "--save-txt", out / "b.txt", "--save-video", out / "v.mp4"]
+    process, url = start_track(args)  # no --init: the tracker waits for the operator's box
+    try:
+        waiting = box_records(url, lambda records: len(records) >= 3)
+        assert {r["state"] for r in waiting} == {"waiting"} and waiting[-1]["box"] is None
+        assert request(url, "POST", "stop", body={})[0] == 200
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    err = process.stderr.read()
+    assert "tracked 0 frames" in err and "warning: nothing was tracked (no box was given)" in err
+    assert list(out.iterdir()) == []

@@ -150,13 +150,8 @@ def track_source(
         stack.enter_context(control.signals_stop())
         server = _start_server(stack, serve, control, label, console) if serve is not None else None
         tracker = Tracker(model, backend=backend, threads=threads, precision=precision, min_score=min_score)
-        outputs = TrackOutputs(
-            stack,
-            save_txt,
-            save_jsonl,
-            save_video,
-            frames_source.fps,
-            keep_boxes=frames_source.gt is not None,
+        outputs = stack.enter_context(
+            TrackOutputs(save_txt, save_jsonl, save_video, frames_source.fps, frames_source.gt is not None)
         )
         if show and _window_opens(cv2):
             stack.callback(cv2.destroyAllWindows)
@@ -203,9 +198,11 @@ def track_source(
     _report(console, label, tracker, control, outputs, stats, frames_source, success_auc)
     streamed = STDOUT in (str(save_txt), str(save_jsonl))
     Console(stderr=streamed).print(stats.table(title=f"{title} · {tracker.backend.name}"))
-    for path in (save_txt, save_jsonl, save_video):
-        if path and str(path) != STDOUT:
-            console.print(f"wrote {path}")
+    paths = [path for path in (save_txt, save_jsonl, save_video) if path and str(path) != STDOUT]
+    for path in paths if outputs.tracked else []:
+        console.print(f"wrote {path}")
+    if paths and not outputs.tracked:
+        log.warning("nothing was tracked (no box was given): no output written")
     return TrackRun(outputs.tracked, stats, control.stop_reason, control.exit_code, outputs.boxes())
 
 

@@ -13,32 +13,46 @@ from edgetrack.runtime.sources import Frame
 from edgetrack.runtime.writers import AnnotatedVideoWriter, BoxTextWriter, JsonLinesWriter
 
 
+class _NothingTracked(Exception):
+    """Closes the writers of a run that tracked no frame: they discard their (empty) files."""
+
+
 class TrackOutputs:
-    """Writers entered on `stack` (committed when it closes cleanly, discarded on an error).
+    """A context manager: the writers commit when it exits cleanly after at least one tracked frame;
+    on an error, or when nothing was tracked (stopped before the operator gave a box), they leave no file.
 
     Lines start at the first tracked frame; a source frame missing after it (undecodable, or dropped
     by a live source) repeats the last box with score 0, so line i is the i-th frame from there on."""
 
     def __init__(
         self,
-        stack: ExitStack,
         save_txt: Path | str | None = None,
         save_jsonl: Path | str | None = None,
         save_video: Path | None = None,
         fps: float = 30.0,
         keep_boxes: bool = False,
     ) -> None:
-        self._lines = [
-            stack.enter_context(writer(path))
-            for writer, path in ((BoxTextWriter, save_txt), (JsonLinesWriter, save_jsonl))
-            if path
-        ]
-        self._video = stack.enter_context(AnnotatedVideoWriter(save_video, fps)) if save_video else None
+        with ExitStack() as stack:  # a writer that cannot open drops those opened before it
+            self._lines = [
+                stack.enter_context(writer(path))
+                for writer, path in ((BoxTextWriter, save_txt), (JsonLinesWriter, save_jsonl))
+                if path
+            ]
+            self._video = stack.enter_context(AnnotatedVideoWriter(save_video, fps)) if save_video else None
+            self._writers = stack.pop_all()
         self._boxes: list[tuple] | None = [] if keep_boxes else None
         self.first_index: int | None = None
         self.tracked = 0  # frames tracked and written (the video's frame count)
         self._last_box: tuple | None = None
         self._next_index = 0
+
+    def __enter__(self) -> TrackOutputs:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None and self.tracked == 0:
+            exc_type, exc = _NothingTracked, _NothingTracked()
+        return self._writers.__exit__(exc_type, exc, tb)
 
     def write(self, frame: Frame, box, score: float) -> None:
         """One tracked frame: its line(s), after repeat lines for any source frames missing before it."""
