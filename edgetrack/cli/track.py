@@ -9,12 +9,18 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
 
 from edgetrack.errors import EdgetrackError
+
+if TYPE_CHECKING:  # imported lazily at run time: `edgetrack --help` stays light
+    import numpy as np
+
+    from edgetrack.runtime.profiling import LatencyStats
 
 log = logging.getLogger("edgetrack")
 WINDOW = "edgetrack"
@@ -95,10 +101,10 @@ class TrackRun:
     per source frame from the first tracked one when the source has ground truth (else None)."""
 
     tracked: int
-    stats: object
+    stats: LatencyStats
     stop_reason: str | None
     exit_code: int
-    boxes: object = None
+    boxes: np.ndarray | None = None
 
 
 def track_source(
