@@ -28,10 +28,13 @@ from rich.table import Table
 from edgetrack.builtin import builtin_model_path
 from edgetrack.cli.track import track_source
 from edgetrack.runtime.sources import Frame, FrameSource
-from edgetrack.serve import ServeAddress
 
 SAMPLE_EVERY = 1000
-OUTPUTS = {"save_txt": "boxes.txt", "save_jsonl": "boxes.jsonl", "save_video": "tracked.mp4"}
+OUTPUTS = {
+    "txt": ("save_txt", "boxes.txt"),
+    "jsonl": ("save_jsonl", "boxes.jsonl"),
+    "video": ("save_video", "tracked.mp4"),
+}
 
 
 def rss_mb() -> float:
@@ -100,6 +103,9 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=30.0, help="0: as fast as the tracker takes frames")
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--serve", action="store_true", help="also serve the live page, with two clients")
+    parser.add_argument(
+        "--outputs", default=",".join(OUTPUTS), help=f"comma-separated, of {','.join(OUTPUTS)} ('' for none)"
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/track_memory"))
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
@@ -108,7 +114,8 @@ def main() -> None:
     stop = threading.Event()
     serve = _attach_clients(stop) if args.serve else None
     before = rss_mb()
-    outputs = {name: args.out / file for name, file in OUTPUTS.items()}
+    chosen = [name for name in args.outputs.split(",") if name]
+    outputs = {OUTPUTS[name][0]: args.out / OUTPUTS[name][1] for name in chosen}
     run = track_source(
         source, builtin_model_path(), source.box(0), label=source.name, threads=1, serve=serve, **outputs
     )
@@ -116,9 +123,11 @@ def main() -> None:
     report(source.samples, before, run.tracked, args)
 
 
-def _attach_clients(stop: threading.Event) -> ServeAddress:
+def _attach_clients(stop: threading.Event):
     """A free loopback port, and a box-stream client and a picture viewer that connect to it once the
     run's server listens there."""
+    from edgetrack.serve import ServeAddress
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         address = ServeAddress("127.0.0.1", probe.getsockname()[1])
