@@ -2,6 +2,8 @@
 
     python benchmarks/eval_checkpoints.py --held-out-kind got10k_val --held-out-root data/synth/got10k \
         runs/train/X/checkpoints/epoch_0040.pth ...
+    python benchmarks/eval_checkpoints.py --held-out-kind got10k_train \
+        --held-out-root ../shared/datasets/public-real CKPT ... --sequences Jogging-2 S1606 group1_4 boat5
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ def main() -> None:
     parser.add_argument("checkpoints", nargs="+", type=Path)
     parser.add_argument("--held-out-kind", required=True)
     parser.add_argument("--held-out-root", required=True, type=Path)
+    parser.add_argument("--sequences", nargs="*", help="Only these sequences (a validation split).")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    held_out = list(open_dataset(args.held_out_kind, args.held_out_root))
+    dataset = open_dataset(args.held_out_kind, args.held_out_root)
+    held_out = [dataset.sequence(name) for name in dataset.select(args.sequences)]
     print(f"keep-the-initial-box AUC: {initial_box_auc(held_out):.4f} on {len(held_out)} sequences")
     for path in args.checkpoints:
         print(f"{path}: AUC {model_auc(load_trained_model(path), held_out):.4f}")

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
-from pathlib import Path
 
 from edgetrack.errors import EdgetrackError
+from edgetrack.hashing import file_sha256  # noqa: F401  (deploy.spec.file_sha256 for export)
 from edgetrack.runtime.metadata import METADATA_KEY, ModelIO, ModelSpec, resolve_contract
 
 FILE_PRECISIONS = ("fp32", "fp16", "int8")
-
-
-def file_sha256(path: Path | str) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def spec_for_config(config, source_sha256: str | None, precision: str = "fp32") -> ModelSpec:

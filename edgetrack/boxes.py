@@ -8,6 +8,8 @@ import numpy as np
 
 from edgetrack.errors import EdgetrackError
 
+MAX_BOX_TO_FRAME = 2  # an init box wider or taller than this many frames is a mistake (and a huge crop)
+
 
 def parse_box(text: str) -> tuple[float, float, float, float]:
     """Parse 'x,y,w,h' (commas, spaces or tabs) into four floats."""
@@ -32,6 +34,10 @@ def check_init_box(box, frame_shape) -> tuple[float, float, float, float]:
     height, width = frame_shape[:2]
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise EdgetrackError(f"init box {x},{y},{w},{h} lies outside the {width}x{height} frame")
+    if w > MAX_BOX_TO_FRAME * width or h > MAX_BOX_TO_FRAME * height:
+        raise EdgetrackError(
+            f"init box {x},{y},{w},{h} is more than {MAX_BOX_TO_FRAME} times the {width}x{height} frame"
+        )
     return x, y, w, h
 
 

@@ -17,3 +17,15 @@ def builtin_model_path() -> Path:
             f"the built-in model {BUILTIN_MODEL} is missing: reinstall edgetrack or run `make builtin-model`"
         )
     return BUILTIN_MODEL
+
+
+def builtin_notice() -> None:
+    """One line on stderr: the built-in model is a demonstration, trained on synthetic clips only."""
+    from rich.console import Console
+
+    Console(stderr=True).print(
+        "note: no --model given: using the built-in demonstration model (trained on synthetic clips only; "
+        "give -m MODEL for real footage)",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import METADATA_KEY
 
 QUANT_TYPES = ("FakeQuantize", "QuantizeLinear", "DequantizeLinear")
@@ -111,7 +112,11 @@ def _onnxruntime_metadata(path: Path) -> dict | None:
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Exception subclasses for bad files
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EdgetrackError(f"cannot read model {path} (truncated or not a model?): {reason}") from None
     try:
         data = json.loads(session.get_modelmeta().custom_metadata_map.get(METADATA_KEY, "null"))
     except ValueError:

@@ -12,24 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 from runtime_models import pooled_score_model
 
-from edgetrack.cli import main
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(args, capsys) -> tuple[int, str, str]:
-    """Run `edgetrack ARGS` in-process through main() (its error handling included)."""
-    argv = sys.argv
-    sys.argv = ["edgetrack", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 @pytest.fixture

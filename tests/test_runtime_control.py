@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from edgetrack.runtime.control import RunControl, StopRequested
+from edgetrack.cli.process import handle_signals
+from edgetrack.runtime.control import SIGNAL_EXIT_CODES, RunControl, StopRequested
 
 
 def test_a_signal_interrupts_a_blocking_wait_and_the_handlers_are_restored():
@@ -17,7 +18,7 @@ def test_a_signal_interrupts_a_blocking_wait_and_the_handlers_are_restored():
     before = signal.getsignal(signal.SIGTERM)
     threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
     start = time.monotonic()
-    with control.signals_stop(), pytest.raises(StopRequested):
+    with handle_signals(control.on_signal, SIGNAL_EXIT_CODES), pytest.raises(StopRequested):
         control.wait_for_change(timeout=30)
     assert time.monotonic() - start < 10
     assert (control.stop_reason, control.exit_code) == ("SIGTERM", 143)
@@ -26,7 +27,7 @@ def test_a_signal_interrupts_a_blocking_wait_and_the_handlers_are_restored():
 
 def test_between_frames_a_signal_only_asks_and_a_second_ctrl_c_interrupts():
     control = RunControl()
-    with control.signals_stop():
+    with handle_signals(control.on_signal, SIGNAL_EXIT_CODES):
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)  # the handler runs here: no exception outside an interruptible wait
         assert control.stopped and (control.stop_reason, control.exit_code) == ("SIGINT", 130)

@@ -9,6 +9,7 @@ a one-line EdgetrackError naming it. The `model` section is passed as is to the 
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +22,13 @@ from edgetrack.errors import EdgetrackError
 @dataclass
 class DatasetConfig:
     """One training dataset: `kind` is a reader's registered name (got10k_train, lasot_train,
-    trackingnet_train, coco, custom, ...), `root` its folder, `ratio` its share of the mix."""
+    trackingnet_train, coco, custom, ...), `root` its folder, `ratio` its share of the mix, `exclude`
+    the names of sequences held out of training (a validation split)."""
 
     kind: str
     root: str = ""
     ratio: float = 1.0
+    exclude: list[str] = field(default_factory=list)  # sequence names left out (a validation split)
 
 
 @dataclass
@@ -112,6 +115,8 @@ def _convert(tp, value, where: str):
         if not isinstance(value, bool):
             raise EdgetrackError(f"config {where}: expected true or false, got {value!r}")
         return value
+    if tp is float and isinstance(value, str):
+        value = _float_text(value, where)
     if tp in (int, float):
         if (
             isinstance(value, bool)
@@ -125,6 +130,14 @@ def _convert(tp, value, where: str):
             raise EdgetrackError(f"config {where}: expected a string, got {value!r}")
         return str(value)
     raise TypeError(f"unsupported config type {tp}")
+
+
+def _float_text(text: str, where: str) -> float:
+    """YAML 1.1 reads `1e-4` (no dot) as a string: take it as the float it means."""
+    try:
+        return float(text)
+    except ValueError:
+        raise EdgetrackError(f"config {where}: expected float, got {text!r}") from None
 
 
 def _build(cls, data, where: str):
@@ -221,5 +234,11 @@ def check_config(config: TrainConfig) -> None:
         raise EdgetrackError(
             "config: train.epochs, train.batch_size and data.samples_per_epoch must be positive"
         )
+    opt = config.train
+    for name in ("lr", "weight_decay", "lr_decay", "backbone_lr_multiplier", "grad_clip"):
+        value = getattr(opt, name)
+        kind = "positive" if name == "lr" else "non-negative"
+        if not math.isfinite(value) or value < 0 or (name == "lr" and value == 0):
+            raise EdgetrackError(f"config train.{name}: must be a finite {kind} number, got {value!r}")
     if not config.data.datasets:
         raise EdgetrackError("config data.datasets: no training dataset")

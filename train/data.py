@@ -35,19 +35,26 @@ class Source:
 def open_source(config: DatasetConfig) -> Source:
     """Read a dataset through edgetrack's reader registry (`kind` is its registered name, e.g.
     got10k_train, lasot_train, trackingnet_train, coco, custom). One-frame sequences make an image
-    dataset (the SSTrack image bin)."""
+    dataset (the SSTrack image bin). Sequences named in `exclude` are left out."""
     from edgetrack.datasets.registry import open_dataset
 
     dataset = open_dataset(config.kind, config.root)
-    sequences = list(dataset)
+    names = dataset.names
+    unknown = sorted(set(config.exclude) - set(names))
+    if unknown:
+        raise EdgetrackError(
+            f"dataset {config.kind} at {config.root} has no sequence {unknown[0]!r} to exclude"
+        )
+    sequences = [dataset.sequence(name) for name in names if name not in config.exclude]
     if not sequences:
         raise EdgetrackError(f"dataset {config.kind} at {config.root} has no sequences")
     is_video = any(len(seq) > 1 for seq in sequences)
     return Source(config.kind, sequences, config.ratio, is_video)
 
 
-def processing_from(config: DataConfig, tracker_config) -> PairProcessing:
-    """OSTrack processing with the data section's jitter/augmentation and the model's crop geometry."""
+def processing_from(config: DataConfig, tracker_config, teacher=None) -> PairProcessing:
+    """OSTrack processing with the data section's jitter/augmentation and the model's crop geometry
+    (and the same regions at a black-box teacher's crop sizes when one is given)."""
     return PairProcessing(
         template_size=tracker_config.template_size,
         search_size=tracker_config.search_size,
@@ -58,12 +65,15 @@ def processing_from(config: DataConfig, tracker_config) -> PairProcessing:
         grayscale_probability=config.grayscale_probability,
         flip_probability=config.flip_probability,
         brightness_jitter=config.brightness_jitter,
+        teacher_template_size=teacher.spec.template_size if teacher else 0,
+        teacher_search_size=teacher.spec.search_size if teacher else 0,
     )
 
 
 class PairDataset:
     """`len` samples per epoch for one rank; item i -> dict(template, search, template_box,
-    search_box, bin). The interval sampler draws bins by `q` (set each epoch by the scheduler)."""
+    search_box, bin), plus a black-box teacher's targets (`train.teacher`) when one is given. The
+    interval sampler draws bins by `q` (set each epoch by the scheduler)."""
 
     def __init__(
         self,
@@ -73,8 +83,10 @@ class PairDataset:
         samples: int,
         seed: int,
         rank: int = 0,
+        teacher=None,
     ):
         self.sources = sources
+        self.teacher = teacher
         self.indices = [s.index() for s in sources]
         self.bins = IntervalBins(sampler_config.max_interval, sampler_config.bin_width)
         self.random_sampler = RandomPairSampler(self.indices, sampler_config.max_interval)
@@ -119,6 +131,8 @@ class PairDataset:
                 template_frame, seq.gt[draw.template_frame], search_frame, seq.gt[draw.search_frame], rng
             )
             if out is not None:
+                if self.teacher is not None:
+                    out.update(self.teacher.targets(out.pop("teacher_template"), out.pop("teacher_search")))
                 out["bin"] = np.int64(bin_of(draw, self.indices, self.bins))
                 return out
         raise EdgetrackError(f"no usable training pair after {MAX_TRIES} draws (boxes too small?)")

@@ -37,8 +37,10 @@ from models.ce import eliminate_candidates, restore_search_tokens
 from models.checkpoint import checkpoint_architecture, load_checkpoint
 from models.config import TrackerConfig
 from models.ostrack import OSTrack, build_tracker
+from train.blackbox import BlackBoxWeights, run_blackbox_distillation
 from train.config import TrainConfig, _build, apply_override, check_config, read_yaml_with_base
 from train.losses import BoxLossWeights, LossOutput, tracking_losses
+from train.teacher import is_tracker_file
 
 CE_MODES = ("stages", "none")
 INIT_BLOCKS = ("last", "first")
@@ -61,6 +63,11 @@ class DistillConfig:
     pred_weight: float = 1.0
     feat_weight: float = 0.2
     ce: str = "stages"
+    # a black-box teacher (.onnx / .xml; train.blackbox): L = gt + score + box terms, each weighted
+    gt_weight: float = 1.0
+    score_weight: float = 1.0
+    box_weight: float = 1.0
+    min_confidence: float = 0.5
 
 
 def load_distill_config(path: Path | str, overrides: list[str] = ()) -> tuple[TrainConfig, DistillConfig]:
@@ -89,6 +96,11 @@ def check_distill_config(distill: DistillConfig) -> None:
         problems.append("distill.alpha1 and alpha2 must be >= 0 with alpha1 + alpha2 <= 1")
     if distill.stages < 1:
         problems.append(f"distill.stages must be positive, got {distill.stages}")
+    for name in ("gt_weight", "score_weight", "box_weight", "pred_weight", "feat_weight"):
+        if not getattr(distill, name) >= 0:
+            problems.append(f"distill.{name} must be >= 0, got {getattr(distill, name)}")
+    if not 0.0 <= distill.min_confidence <= 1.0:
+        problems.append(f"distill.min_confidence {distill.min_confidence} outside [0, 1]")
     if problems:
         raise EdgetrackError("config " + "; ".join(problems))
 
@@ -436,7 +448,9 @@ class CompressTrackerObjective(nn.Module):
             ]
         ).mean(0)
         d = self.distill
-        per_sample = track.per_sample + d.pred_weight * pred.per_sample + d.feat_weight * feat.float()
+        per_sample = (
+            d.gt_weight * track.per_sample + d.pred_weight * pred.per_sample + d.feat_weight * feat.float()
+        )
         logs = {
             "track": track.per_sample.detach().mean(),
             "pred": pred.per_sample.detach().mean(),
@@ -497,13 +511,23 @@ def run_distillation(
     output: Path,
     resume: Path | None = None,
     sources=None,
+    exist_ok: bool = False,
 ) -> Path:
-    """Distil on one process; writes the trainer's run folder and OUTPUT/student.pth (returned)."""
+    """Distil on one process; writes the trainer's run folder and OUTPUT/student.pth (returned). A
+    tracker file (.onnx / .xml) as the teacher runs black-box distillation (`train.blackbox`), a torch
+    checkpoint CompressTracker. A new run refuses a folder that holds one unless `exist_ok`."""
+    from train.run_folder import claim_run_folder
     from train.trainer import Trainer
 
     if not distill.teacher:
         raise EdgetrackError("no teacher: give --teacher CKPT (or distill.teacher in the config)")
+    if is_tracker_file(distill.teacher):
+        weights = BlackBoxWeights(
+            distill.gt_weight, distill.score_weight, distill.box_weight, distill.min_confidence
+        )
+        return run_blackbox_distillation(config, weights, distill.teacher, output, resume, sources, exist_ok)
     teacher = load_teacher(distill.teacher, distill.teacher_arch or None)
+    claim_run_folder(Path(output), resume is not None, exist_ok)
     config, student, objective = prepare_distillation(config, distill, teacher)
     trainer = Trainer(config, output, model=student, sources=sources, objective=objective)
     if resume is not None:

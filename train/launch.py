@@ -18,6 +18,7 @@ from train.distributed import (
     shutdown,
     torchrun_environment,
 )
+from train.run_folder import claim_run_folder
 from train.trainer import Trainer, resolve_device
 
 
@@ -46,12 +47,13 @@ def _worker(rank: int, world: int, config: TrainConfig, output: Path, resume, er
 
 
 def run_training(
-    config: TrainConfig, output: Path, resume: Path | None = None, nproc: int = 1
+    config: TrainConfig, output: Path, resume: Path | None = None, nproc: int = 1, exist_ok: bool = False
 ) -> Path | None:
     """Train with `nproc` local processes (DDP when > 1), or join torchrun's group when launched by it.
 
-    Returns the last checkpoint written."""
+    A new run refuses a folder that holds one unless `exist_ok`. Returns the last checkpoint written."""
     output = Path(output)
+    claim_run_folder(output, resume is not None, exist_ok)
     if torchrun_environment():
         dist = context_from_environment(_uses_cuda(config))
         try:

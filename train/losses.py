@@ -7,6 +7,7 @@ label has one peak (OSTrack divides the focal sum by the number of peaks in the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,17 +116,36 @@ class BoxLossWeights:
     l1: float = 5.0
 
 
+def box_losses(pred_boxes: torch.Tensor, target_box: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """(1 - GIoU, L1, IoU) per sample of predicted boxes ((B,1,4) or (B,4) cx,cy,w,h) against (B,4)
+    x,y,w,h target boxes, both normalised to the search crop (the target clipped to the crop)."""
+    pred_xyxy = box_cxcywh_to_xyxy(pred_boxes.float().reshape(-1, 4))
+    target_xyxy = box_xywh_to_xyxy(target_box.float()).clamp(0.0, 1.0)
+    giou, iou = giou_per_sample(pred_xyxy, target_xyxy)
+    return giou, l1_per_sample(pred_xyxy, target_xyxy), iou
+
+
 def tracking_losses(outputs: dict, target_box: torch.Tensor, weights: BoxLossWeights) -> LossOutput:
     """focal + GIoU + L1 of the model's outputs (pred_boxes (B,1,4) cx,cy,w,h, score_map (B,1,S,S))
     against (B,4) x,y,w,h target boxes normalised to the search crop, per sample."""
-    target = target_box.float()
     score = outputs["score_map"]
-    label = gaussian_label(target, score.shape[-1])
-    pred_xyxy = box_cxcywh_to_xyxy(outputs["pred_boxes"].float().reshape(-1, 4))
-    target_xyxy = box_xywh_to_xyxy(target).clamp(0.0, 1.0)
-    giou, iou = giou_per_sample(pred_xyxy, target_xyxy)
-    l1 = l1_per_sample(pred_xyxy, target_xyxy)
+    label = gaussian_label(target_box.float(), score.shape[-1])
+    giou, l1, iou = box_losses(outputs["pred_boxes"], target_box)
     focal = focal_per_sample(score, label)
     loss = weights.focal * focal + weights.giou * giou + weights.l1 * l1
     logs = {"focal": focal.detach().mean(), "giou": giou.detach().mean(), "l1": l1.detach().mean()}
     return LossOutput(loss, iou.detach(), logs)
+
+
+def soft_score_loss(score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Binary KL divergence of a (B,1,S,S) score map (sigmoid outputs) from a soft (B,1,S,S) target map
+    in [0, 1] (the cross-entropy less the target's own entropy: 0 when the maps agree), summed over the
+    map and divided by the map's side S, per sample (B,): about the scale of the focal loss whatever
+    the map size."""
+    eps = 1e-6
+    score = score.flatten(1).float().clamp(eps, 1 - eps)
+    target = target.flatten(1).float().clamp(0.0, 1.0)
+    kl = target * (torch.log(target.clamp(min=eps)) - torch.log(score)) + (1 - target) * (
+        torch.log((1 - target).clamp(min=eps)) - torch.log(1 - score)
+    )
+    return kl.sum(dim=1) / math.sqrt(kl.shape[1])

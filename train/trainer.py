@@ -30,13 +30,14 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from edgetrack.errors import EdgetrackError
-from models.checkpoint import load_checkpoint
+from models.checkpoint import load_checkpoint, load_tracker_state
 from models.config import TrackerConfig
 from models.ostrack import build_tracker
 from train.config import TrainConfig
 from train.data import PairDataset, Source, open_source, processing_from
 from train.distributed import DistContext
 from train.losses import BoxLossWeights, LossOutput, tracking_losses
+from train.run_folder import config_changes, load_training_state, truncate_metrics
 from train.sstrack import IntervalScheduler
 
 
@@ -60,8 +61,11 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda":
-        return torch.device("cuda", local_rank)
-    device = torch.device(name)
+        name = f"cuda:{local_rank}"
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise EdgetrackError(f"train.device {name!r} is not a device (auto, cpu, cuda, cuda:N)") from exc
     if device.type == "cuda" and not torch.cuda.is_available():
         raise EdgetrackError(f"train.device is {name} but CUDA is not available")
     return device
@@ -130,7 +134,8 @@ def build_optimizer(model: torch.nn.Module, config: TrainConfig, extra=()) -> to
 class Trainer:
     """Builds model, data, optimiser and schedulers from a TrainConfig; `fit()` trains and checkpoints.
 
-    `model`, `sources` and `objective` may be given to reuse the loop (tests, distillation)."""
+    `model`, `sources` and `objective` may be given to reuse the loop (tests, distillation); a
+    black-box `teacher` (`train.teacher.BlackBoxTeacher`) adds its targets to every training pair."""
 
     def __init__(
         self,
@@ -141,6 +146,7 @@ class Trainer:
         sources: list[Source] | None = None,
         objective=None,
         console: Console | None = None,
+        teacher=None,
     ):
         self.config = config
         self.output_dir = Path(output_dir)
@@ -159,10 +165,11 @@ class Trainer:
         self.dataset = PairDataset(
             sources,
             config.sampler,
-            processing_from(config.data, self.tracker_config),
+            processing_from(config.data, self.tracker_config, teacher),
             config.data.samples_per_epoch // self.dist.world,
             opt.seed,
             self.dist.rank,
+            teacher,
         )
         self.steps_per_epoch = len(self.dataset) // opt.batch_size
         if self.steps_per_epoch < 1:
@@ -239,11 +246,15 @@ class Trainer:
     def resume(self, path: Path | str) -> None:
         """Load a checkpoint written by `save` and continue after its epoch."""
         path = Path(path)
-        if not path.is_file():
-            raise EdgetrackError(f"checkpoint {path} does not exist")
+        state = load_training_state(path, self.device)
+        changes = config_changes(state.get("config", {}), self.config.to_dict())
+        if changes:
+            raise EdgetrackError(
+                f"{path} was trained with other settings ({'; '.join(changes)}): a resume continues the "
+                "same run; start a new run (another -o) to change them"
+            )
         try:
-            state = torch.load(path, map_location=self.device, weights_only=True)
-            self.model.load_state_dict(state["net"])
+            load_tracker_state(self.model, state["net"], str(path))  # a mismatch in a few lines
             if self.objective_module is not None:
                 self.objective_module.load_state_dict(state["objective"], strict=False)
             self.optimizer.load_state_dict(state["optimizer"])
@@ -252,7 +263,10 @@ class Trainer:
             self.scaler.load_state_dict(state["scaler"])
             set_rng_state(state["rng"])
         except (KeyError, RuntimeError, ValueError) as exc:
-            raise EdgetrackError(f"{path} is not a training checkpoint of this config: {exc}") from exc
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EdgetrackError(f"{path} is not a training checkpoint of this config: {first}") from exc
+        if self.dist.is_main:
+            truncate_metrics(self.output_dir, int(state["epoch"]))
         self.start_epoch = int(state["epoch"])
         self.last_checkpoint = path
 

@@ -16,14 +16,22 @@ def bench(
         ..., help="Models: .onnx, OpenVINO .xml, or a torch checkpoint (.pth/.tar) for a PyTorch eager row."
     ),
     source: Path = typer.Option(
-        ..., "--source", "-s", help="A sequence folder or a folder of sequences (ground truth gives AUC)."
+        ..., "--source", help="A sequence folder or a folder of sequences (ground truth gives AUC)."
     ),
-    backends: str = typer.Option("onnxruntime,openvino", "--backends", help="Comma list."),
+    backends: str = typer.Option(
+        "onnxruntime,openvino", "--backend", "--backends", help="Backend, or a comma list of them."
+    ),
     precisions: str = typer.Option(
-        "fp32,int8", "--precisions", help="Comma list of fp32, bf16, fp16, int8 (int8: int8 model files)."
+        "fp32,int8",
+        "--precision",
+        "-p",
+        "--precisions",
+        help="Comma list of fp32, bf16, fp16, int8 (int8: int8 model files).",
     ),
-    threads: str = typer.Option("1", "--threads", help="Comma list of thread counts, e.g. 1,2."),
-    frames: int | None = typer.Option(None, "--frames", min=2, help="At most N frames per sequence."),
+    threads: str = typer.Option("1", "--threads", help="Thread count, or a comma list, e.g. 1,2."),
+    frames: int | None = typer.Option(
+        None, "--max-frames", "--frames", min=2, help="At most N frames per sequence."
+    ),
     runs: int = typer.Option(50, "--runs", min=1, help="Timed model-only passes per row."),
     warmup: int = typer.Option(10, "--warmup", min=0, help="Untimed passes per row first."),
     peer: str | None = typer.Option(None, "--peer", help="opencv-vit: add cv2.TrackerVit on each fp32 ONNX."),
@@ -38,11 +46,13 @@ def bench(
     from edgetrack import bench as b
     from edgetrack.cpuinfo import cpu_line
     from edgetrack.datasets.discover import find_sequences
+    from edgetrack.precision import ALIASES
     from edgetrack.runtime.writers import AtomicOutput
 
     console = Console(stderr=True)
     chosen_backends = b.parse_list(backends, b.BACKENDS, "backend")
-    chosen_precisions = b.parse_list(precisions, b.PRECISIONS, "precision")
+    aliased = ",".join(ALIASES.get(p.strip().lower(), p) for p in precisions.split(","))
+    chosen_precisions = b.parse_list(aliased, b.PRECISIONS, "precision")
     thread_counts = b.parse_threads(threads)
     peers = b.parse_list(peer, b.PEERS, "peer") if peer else []
     if json_out is not None and not json_out.parent.is_dir():
@@ -79,7 +89,7 @@ def _scaled(value: int | None, unit: float) -> float | None:
 def _table(rows: list[dict], cpu: str, sequences: str, notes: list[str]) -> Table:
     table = Table(title=f"edgetrack bench · batch 1 · {sequences}")
     columns = ["model", "backend", "prec", "thr", "model ms mean", "p50", "p90", "e2e ms mean", "p50",
-               "p90", "e2e FPS", "AUC", "params M", "GMACs", "MB"]  # fmt: skip
+               "p90", "e2e FPS", "AUC %", "params M", "GMACs", "MB"]  # fmt: skip
     for i, name in enumerate(columns):
         table.add_column(name, justify="left" if i < 3 else "right")
     for r in rows:
@@ -87,7 +97,8 @@ def _table(rows: list[dict], cpu: str, sequences: str, notes: list[str]) -> Tabl
             r["model"], r["backend"], r["precision"], str(r["threads"]),
             _fmt(r["model_ms_mean"], ".2f"), _fmt(r["model_ms_p50"], ".2f"), _fmt(r["model_ms_p90"], ".2f"),
             _fmt(r["e2e_ms_mean"], ".2f"), _fmt(r["e2e_ms_p50"], ".2f"), _fmt(r["e2e_ms_p90"], ".2f"),
-            _fmt(r["e2e_fps"], ".1f"), _fmt(r["auc"], ".3f"), _fmt(_scaled(r["params"], 1e6), ".2f"),
+            _fmt(r["e2e_fps"], ".1f"), _fmt(_scaled(r["auc"], 0.01), ".1f"),
+            _fmt(_scaled(r["params"], 1e6), ".2f"),
             _fmt(_scaled(r["macs"], 1e9), ".3f"), f"{r['size_mb']:.1f}",
         )  # fmt: skip
     e2e = "end-to-end = crop + normalise + inference + decode + map back per frame (frame decoding excluded)"

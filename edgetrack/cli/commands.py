@@ -8,6 +8,7 @@ from edgetrack.cli.distill import distill_command
 from edgetrack.cli.eval import eval_command
 from edgetrack.cli.export import export
 from edgetrack.cli.info import info
+from edgetrack.cli.pseudolabel import pseudo_label
 from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
 from edgetrack.cli.train import train_command
@@ -18,6 +19,7 @@ app.command(name="distill")(distill_command)
 app.command(name="eval")(eval_command)
 app.command()(export)
 app.command()(info)
+app.command(name="pseudo-label")(pseudo_label)
 app.command()(synth)
 app.command()(track)
 app.command(name="train")(train_command)

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from edgetrack.cli.options import flag
+
 DEMO_FPS = 30.0
 
 
@@ -29,21 +31,29 @@ def demo(
     model: Path | None = typer.Option(
         None, "--model", "-m", help="Tracker model (default: the built-in one)."
     ),
+    backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
     threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
+    precision: str = typer.Option(
+        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+    ),
+    show: bool = flag(False, "--show", help="Show the frames in a window (q or Esc stops)."),
 ) -> None:
     """Track a generated clip (or --source) with the built-in tracker; write an annotated video."""
     from edgetrack.boxes import parse_box
-    from edgetrack.builtin import builtin_model_path
+    from edgetrack.builtin import builtin_model_path, builtin_notice
     from edgetrack.cli.track import track_source
     from edgetrack.runtime.sources import open_source
 
+    if model is None and source is not None:
+        builtin_notice()
     model = model or builtin_model_path()
     init_box = parse_box(init) if init is not None else None
     output.mkdir(parents=True, exist_ok=True)
     frames_source = open_source(source) if source is not None else demo_clip(frames, seed)
     with frames_source:
         run = track_source(
-            frames_source, model, init_box, label=source or frames_source.name, threads=threads,
+            frames_source, model, init_box, label=source or frames_source.name, backend=backend,
+            threads=threads, precision=precision, show=show,
             save_txt=output / "boxes.txt", save_video=output / "tracked.mp4", max_frames=frames,
             title="edgetrack demo",
         )  # fmt: skip

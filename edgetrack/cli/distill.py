@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from edgetrack.cli.options import flag
+
 
 def distill_command(
     config: Path = typer.Option(
@@ -28,6 +30,9 @@ def distill_command(
     output: Path = typer.Option(
         None, "-o", "--output", help="Run folder (default runs/distill/CONFIG-NAME)."
     ),
+    exist_ok: bool = flag(
+        False, "--exist-ok", help="Replace the run in an existing -o folder (its metrics and checkpoints)."
+    ),
 ) -> None:
     """Distil a teacher tracker into an N-stage student (CompressTracker; SSTrack sampling optional)."""
     from train.distill import load_distill_config, run_distillation
@@ -38,5 +43,5 @@ def distill_command(
     if teacher_arch is not None:
         distill.teacher_arch = str(teacher_arch)
     output = output or Path("runs/distill") / config.stem
-    student = run_distillation(settings, distill, output, resume)
+    student = run_distillation(settings, distill, output, resume, exist_ok=exist_ok)
     typer.echo(f"student: {student}")

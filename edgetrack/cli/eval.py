@@ -10,6 +10,11 @@ from rich.console import Console
 
 from edgetrack.errors import EdgetrackError
 
+SERVER_SCORED = {  # test splits whose scores only the benchmark's server computes: what to upload
+    "got10k": "zip the sequence folders for http://got-10k.aitestunion.com",
+    "trackingnet": "zip the .txt files for https://eval.ai (TrackingNet)",
+}
+
 
 def _split(values: list[str] | None) -> list[str]:
     return [v for item in values or [] for v in item.split(",") if v]
@@ -27,9 +32,12 @@ def eval_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (default runs/eval/...)."),
     backend: str = typer.Option("auto", help="Runtime backend for --model."),
     threads: int | None = typer.Option(None, help="Inference threads per worker for --model."),
-    precision: str = typer.Option("f32", help="Runtime precision for --model."),
+    precision: str = typer.Option(
+        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO, for --model."
+    ),
 ) -> None:
     """Run one-pass evaluation (resumable, parallel) or score result folders; print tables, draw plots."""
+    from edgetrack.cli.paths import output_folder
     from edgetrack.datasets import open_dataset
     from edgetrack.evaluation.plots import write_plots
     from edgetrack.evaluation.report import attribute_table, overall_table, write_scores_json
@@ -49,7 +57,8 @@ def eval_command(
         missing = [str(d) for d in result_dirs if not d.is_dir()]
         if missing:
             raise EdgetrackError(f"result folder(s) not found: {', '.join(missing)}")
-        out = output or Path("runs/eval") / data.name / "compare"
+        out = output_folder(output or Path("runs/eval") / data.name / "compare")
+        tracker_names = [d.name for d in result_dirs]
     else:
         if baseline is not None and baseline != "static":
             raise EdgetrackError(f"unknown baseline {baseline!r}; known: static")
@@ -59,15 +68,22 @@ def eval_command(
             factory = StaticTrackerFactory()
         else:
             factory = RuntimeTrackerFactory(str(model), backend, threads, precision)
-        out = output or Path("runs/eval") / data.name / factory.name
+        out = output_folder(output or Path("runs/eval") / data.name / factory.name)
         runs, skipped = run_evaluation(factory, data, names, out, workers, console)
         if skipped:
             console.print(f"resumed: {len(skipped)} finished sequence(s) kept, {len(runs)} evaluated")
         for run in runs:
             for path in run.corrupt:
                 console.print(f"[yellow]warning:[/] unreadable frame {path} (previous frame used)")
-        result_dirs = [out]
-    scores = [score_results(data, names, d, d.name) for d in result_dirs]
+        result_dirs, tracker_names = [out], [factory.name]
+        if data.split == "test" and data.protocol in SERVER_SCORED:
+            console.print(
+                f"wrote the {data.name} submission files to {out}; the test split's ground truth is not "
+                f"public: the scores come from the evaluation server ({SERVER_SCORED[data.protocol]})",
+                soft_wrap=True,
+            )
+            return
+    scores = [score_results(data, names, d, n) for d, n in zip(result_dirs, tracker_names, strict=True)]
     console.print(overall_table(data.name, scores, len(names)))
     per_attribute = attribute_table(data.name, scores)
     if per_attribute is not None:

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edgetrack.cli.options import flag
+
 
 def export(
     model: Path = typer.Argument(..., help="Checkpoint (.pth/.tar) or an ONNX tracker (.onnx)."),
@@ -21,8 +23,10 @@ def export(
         None, "--calib", help="int8 calibration: a sequence folder or a folder of sequences (ground truth)."
     ),
     calib_frames: int = typer.Option(100, "--calib-frames", help="Calibration crop pairs."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output .onnx / .xml (default: NAME_PREC.*)."),
-    verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the export against its reference."),
+    out: Path | None = typer.Option(
+        None, "--output", "-o", "--out", help="Output .onnx / .xml (default: NAME_PREC.*)."
+    ),
+    verify: bool = flag(True, "--verify/--no-verify", help="Check the export against its reference."),
     verify_source: Path | None = typer.Option(
         None, "--verify-source", help="Sequence(s) for the check (default: --calib; else random crops)."
     ),
@@ -32,10 +36,12 @@ def export(
     from rich.progress import Progress
 
     from deploy.export import ExportRequest, check_request, run_export
+    from edgetrack.precision import canonical_precision
 
     console = Console(stderr=True)
     request = ExportRequest(
-        source=model, format=format.lower(), precision=precision.lower(), out=out, arch_config=arch_config,
+        source=model, format=format.lower(), precision=canonical_precision(precision), out=out,
+        arch_config=arch_config,
         calib=calib, calib_frames=calib_frames, verify=verify, verify_source=verify_source, threads=threads,
     )  # fmt: skip
     check_request(request)
@@ -43,7 +49,7 @@ def export(
         report = run_export(request, progress)
     for path in report.outputs:
         console.print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
-    if precision.lower() == "bf16":
+    if request.precision == "bf16":
         console.print(_bf16_note())
     if report.diffs:
         Console().print(_verify_table(report, request.precision))

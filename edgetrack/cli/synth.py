@@ -20,12 +20,14 @@ def synth(
     height: int = typer.Option(240, min=64, help="Frame height."),
 ) -> None:
     """Write deterministic synthetic sequences (GOT-10k train/ or val/, or LaSOT layout) under OUTPUT."""
+    from edgetrack.cli.paths import output_folder
     from edgetrack.synth import write_dataset
 
     if fmt not in ("got10k", "lasot"):
         raise EdgetrackError(f"--format is got10k or lasot, got {fmt!r}")
     if split not in ("train", "val"):
         raise EdgetrackError(f"--split is train or val, got {split!r}")
+    output_folder(output)
     names = write_dataset(output, fmt, sequences, frames, seed, (width, height), split)
     reader = f"got10k_{split}" if fmt == "got10k" else "lasot"
     print(f"wrote {len(names)} sequences to {output} (read them with --dataset {reader} --root {output})")

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from edgetrack.cli.options import flag
 from edgetrack.errors import EdgetrackError
 
 if TYPE_CHECKING:  # imported lazily at run time: `edgetrack --help` stays light
@@ -41,7 +43,7 @@ def track(
     backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
     threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
     precision: str = typer.Option(
-        "f32", "--precision", help="f32, or bf16/f16 on OpenVINO (bf16 is fast on CPUs with AMX)."
+        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
     ),
     min_score: float | None = typer.Option(
         None,
@@ -57,7 +59,7 @@ def track(
         help="One JSON object per frame here: frame, box, score ('-': stream to stdout).",
     ),
     save_video: Path | None = typer.Option(None, "--save-video", help="Write an annotated mp4v video here."),
-    show: bool = typer.Option(False, "--show", help="Show the frames in a window (q or Esc stops)."),
+    show: bool = flag(False, "--show", help="Show the frames in a window (q or Esc stops)."),
     serve: str | None = typer.Option(
         None,
         "--serve",
@@ -65,14 +67,14 @@ def track(
         help="Serve a live page: the picture, drag a box to (re)start, pause, stop, a JSON box stream. "
         "Binds 127.0.0.1 unless HOST is given; any other HOST needs the access token printed at start.",
     ),
-    realtime: bool = typer.Option(
+    realtime: bool = flag(
         False, "--realtime", help="Play a file at its frame rate, as a live stream (on with --serve)."
     ),
     max_frames: int | None = typer.Option(None, "--max-frames", min=1, help="Stop after N frames."),
 ) -> None:
     """Track one object and report per-stage latency and FPS."""
     from edgetrack.boxes import parse_box
-    from edgetrack.builtin import builtin_model_path
+    from edgetrack.builtin import builtin_model_path, builtin_notice
     from edgetrack.runtime.sources import open_source
     from edgetrack.runtime.writers import STDOUT
     from edgetrack.serve.address import parse_serve_address
@@ -80,9 +82,11 @@ def track(
     init_box = parse_box(init) if init is not None else None
     address = parse_serve_address(serve) if serve is not None else None
     if min_score is not None and not 0.0 <= min_score < 1.0:
-        raise EdgetrackError(f"--min-score is a score in [0, 1), got {min_score}")
+        raise EdgetrackError(f"--min-score must lie in [0, 1), got {min_score}")
     if STDOUT in (save_txt, save_jsonl) and save_txt == save_jsonl:
         raise EdgetrackError("--save-txt - and --save-jsonl - cannot both stream to stdout")
+    if model is None:
+        builtin_notice()
     with open_source(source) as frames_source:
         run = track_source(
             frames_source, model or builtin_model_path(), init_box, label=source, backend=backend,
@@ -97,8 +101,9 @@ def track(
 @dataclass
 class TrackRun:
     """How a run went: frames tracked (each with a line and a video frame), the latency statistics,
-    why it stopped early (None: the source ended or --max-frames), the exit status, and the boxes
-    per source frame from the first tracked one when the source has ground truth (else None)."""
+    why it stopped early (None: the source ended or --max-frames), the exit status, and the boxes per
+    source frame (from frame 0, or from the first tracked one for a box drawn on the live page) when the
+    source has ground truth (else None)."""
 
     tracked: int
     stats: LatencyStats
@@ -115,7 +120,7 @@ def track_source(
     label: str,
     backend: str = "auto",
     threads: int | None = None,
-    precision: str = "f32",
+    precision: str = "fp32",
     min_score: float | None = None,
     save_txt: Path | str | None = None,
     save_jsonl: Path | str | None = None,
@@ -134,8 +139,9 @@ def track_source(
     live page; without an init box the tracker then waits for the operator's box."""
     import cv2
 
+    from edgetrack.cli.process import handle_signals
     from edgetrack.metrics import success_auc
-    from edgetrack.runtime.control import RunControl, StopRequested
+    from edgetrack.runtime.control import SIGNAL_EXIT_CODES, RunControl, StopRequested
     from edgetrack.runtime.outputs import TrackOutputs
     from edgetrack.runtime.profiling import LatencyStats
     from edgetrack.runtime.tracker import Tracker
@@ -147,18 +153,21 @@ def track_source(
     init_box = init_box or frames_source.init_box
     if init_box is None and serve is None:
         raise EdgetrackError(
-            f"{label} has no ground truth: give the object's box with --init x,y,w,h, "
+            f"{label} has no usable first ground-truth box: give the object's box with --init x,y,w,h, "
             "or pick it on the live picture with --serve [HOST:]PORT"
         )
     control = RunControl()
     stats = LatencyStats()
     with ExitStack() as stack:
-        stack.enter_context(control.signals_stop())
+        stack.enter_context(handle_signals(control.on_signal, SIGNAL_EXIT_CODES))
         server = _start_server(stack, serve, control, label, console) if serve is not None else None
         tracker = Tracker(model, backend=backend, threads=threads, precision=precision, min_score=min_score)
         outputs = stack.enter_context(
-            TrackOutputs(save_txt, save_jsonl, save_video, frames_source.fps, frames_source.gt is not None)
-        )
+            TrackOutputs(
+                save_txt, save_jsonl, save_video, frames_source.fps, keep_boxes=frames_source.gt is not None,
+                start_box=init_box,
+            )
+        )  # fmt: skip
         if show and _window_opens(cv2):
             stack.callback(cv2.destroyAllWindows)
         else:
@@ -169,6 +178,7 @@ def track_source(
         total = min((n for n in (frames_source.length, max_frames) if n), default=None)
         status = stack.enter_context(console.status("", spinner="dots"))
         frames = iter(frames_source)
+        sizes = FrameSizes()
         count = 0
         try:
             while not control.stopped:
@@ -179,6 +189,7 @@ def track_source(
                     if pace:
                         pace.wait()
                 count += 1
+                sizes.check(frame)
                 record = _step(tracker, frame, control.take_box(), stats)
                 if record["state"] == "tracking":
                     outputs.write(frame, tracker.box, record["score"])
@@ -291,7 +302,24 @@ def _report(console, label, tracker, control, outputs, stats, frames_source, suc
         gt = frames_source.gt[start : start + len(boxes)]
         if len(gt) == len(boxes):
             auc = success_auc(boxes, gt)
-            console.print(f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {auc:.3f}")
+            console.print(
+                f"success AUC vs ground truth (OTB convention, {len(boxes)} frames): {100 * auc:.1f}"
+            )
+
+
+class FrameSizes:
+    """Warns once when a frame's size differs from the first frame's (a folder of mixed images)."""
+
+    def __init__(self) -> None:
+        self.shape, self.warned = None, False
+
+    def check(self, frame) -> None:
+        if self.shape is None:
+            self.shape = frame.rgb.shape
+        elif frame.rgb.shape != self.shape and not self.warned:
+            (h, w), (h0, w0) = frame.rgb.shape[:2], self.shape[:2]
+            log.warning(f"frame {frame.index} is {w}x{h}, the first frame {w0}x{h0}: the sizes differ")
+            self.warned = True
 
 
 class _Pacer:
@@ -352,7 +380,8 @@ class RichWarnings(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True)
+        message = escape(record.getMessage())
+        self.console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _log_warnings_to(console: Console, *names: str) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from edgetrack.cli.options import flag
+
 
 def train_command(
     config: Path = typer.Option(
@@ -19,6 +21,9 @@ def train_command(
         1, "--nproc", min=1, help="Processes on this machine (DDP: gloo on CPU, nccl on GPU)."
     ),
     output: Path = typer.Option(None, "-o", "--output", help="Run folder (default runs/train/CONFIG-NAME)."),
+    exist_ok: bool = flag(
+        False, "--exist-ok", help="Replace the run in an existing -o folder (its metrics and checkpoints)."
+    ),
 ) -> None:
     """Train a one-stream tracker (OSTrack recipe, optional SSTrack interval scheduling)."""
     from train.config import load_config
@@ -26,5 +31,5 @@ def train_command(
 
     settings = load_config(config, overrides or [])
     output = output or Path("runs/train") / config.stem
-    last = run_training(settings, output, resume, nproc)
+    last = run_training(settings, output, resume, nproc, exist_ok)
     typer.echo(f"last checkpoint: {last}")

@@ -10,6 +10,7 @@ import numpy as np
 
 from edgetrack.datasets.sequence import Sequence, load_boxes
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 
 class TrackingDataset:
@@ -33,7 +34,7 @@ class TrackingDataset:
     def names(self) -> list[str]:
         """Sequence names in the benchmark's order (listed once, then cached)."""
         if self._names is None:
-            self._names = list(self._list())
+            self._names = [check_sequence_name(n, self.root) for n in self._list()]
             if not self._names:
                 raise EdgetrackError(f"no {self.name} sequences found under {self.root}")
         return self._names
@@ -71,9 +72,17 @@ class TrackingDataset:
         raise NotImplementedError
 
 
+def check_sequence_name(name: str, root: Path) -> str:
+    """A sequence name that is safe as a file name: results go to OUT/<name>.txt or OUT/<name>/, so a
+    name from a list file that holds a path part ("../x", "a/b", an absolute path) is an error."""
+    if name in ("", ".", "..") or any(c in "/\\" or ord(c) < 32 for c in name):
+        raise EdgetrackError(f"{root}: sequence name {name!r} is not a plain file name; refusing to use it")
+    return name
+
+
 def read_flags(path: Path, count: int | None = None) -> np.ndarray:
     """A per-frame 0/1 (or small integer) label file: one value a line, or comma-separated on one line."""
-    text = Path(path).read_text(encoding="utf-8").replace(",", " ").split()
+    text = read_text(path).replace(",", " ").split()
     try:
         values = np.array([int(float(v)) for v in text], dtype=np.int64)
     except ValueError as exc:
@@ -107,4 +116,12 @@ def numbered_frames(folder: Path, first: int, last: int, digits: int, prefix: st
     return frames
 
 
-__all__ = ["TrackingDataset", "check_count", "load_boxes", "numbered_frames", "read_flags", "require_file"]
+__all__ = [
+    "TrackingDataset",
+    "check_count",
+    "check_sequence_name",
+    "load_boxes",
+    "numbered_frames",
+    "read_flags",
+    "require_file",
+]

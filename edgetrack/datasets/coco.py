@@ -12,6 +12,7 @@ from edgetrack.datasets.base import TrackingDataset, require_file
 from edgetrack.datasets.registry import register
 from edgetrack.datasets.sequence import Sequence
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 
 @register("coco", split="train")
@@ -22,7 +23,7 @@ class COCO(TrackingDataset):
     def _list(self):
         json_file = require_file(self.root / "annotations" / f"instances_{self.split}2017.json")
         try:
-            data = json.loads(json_file.read_text(encoding="utf-8"))
+            data = json.loads(read_text(json_file))
             images = {im["id"]: im["file_name"] for im in data["images"]}
             categories = {c["id"]: c["name"] for c in data.get("categories", [])}
             annotations = data["annotations"]

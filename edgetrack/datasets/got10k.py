@@ -8,6 +8,7 @@ import re
 from edgetrack.datasets.base import TrackingDataset, check_count, read_flags, require_file
 from edgetrack.datasets.registry import register
 from edgetrack.datasets.sequence import Sequence, list_images, load_boxes
+from edgetrack.textfile import read_text
 
 
 @register("got10k", split="val")
@@ -27,7 +28,7 @@ class GOT10k(TrackingDataset):
     def _list(self):
         list_file = self.split_dir / "list.txt"
         if list_file.is_file():
-            return [n.strip() for n in list_file.read_text(encoding="utf-8").split() if n.strip()]
+            return [n.strip() for n in read_text(list_file).split() if n.strip()]
         return sorted(p.name for p in self.split_dir.iterdir() if (p / "groundtruth.txt").is_file())
 
     def _load(self, name):
@@ -55,7 +56,7 @@ def read_meta_info(path) -> dict:
     if not path.is_file():
         return {}
     meta = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path).splitlines():
         key, sep, value = line.partition(":")
         if sep and not line.startswith("["):
             meta[key.strip()] = value.strip()

@@ -9,6 +9,7 @@ from edgetrack.datasets.base import TrackingDataset, check_count, read_flags, re
 from edgetrack.datasets.registry import register
 from edgetrack.datasets.sequence import Sequence, list_images, load_boxes
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 LIST_FILES = {"test": "testing_set.txt", "train": "training_set.txt"}
 
@@ -28,7 +29,7 @@ class LaSOT(TrackingDataset):
         )
         list_file = self.root / LIST_FILES.get(self.split or "", "")
         if self.split and list_file.is_file():
-            wanted = [n.strip() for n in list_file.read_text(encoding="utf-8").split() if n.strip()]
+            wanted = [n.strip() for n in read_text(list_file).split() if n.strip()]
             missing = sorted(set(wanted) - set(found))
             if missing:
                 raise EdgetrackError(
@@ -49,7 +50,7 @@ class LaSOT(TrackingDataset):
             absent = flags if absent is None else absent | flags
         meta = {"class": name.rsplit("-", 1)[0]}
         if (folder / "nlp.txt").is_file():
-            meta["nlp"] = (folder / "nlp.txt").read_text(encoding="utf-8").strip()
+            meta["nlp"] = read_text(folder / "nlp.txt").strip()
         return Sequence(name, frames, gt, absent=absent, meta=meta)
 
 

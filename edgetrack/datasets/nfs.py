@@ -10,6 +10,7 @@ from edgetrack.datasets.base import TrackingDataset
 from edgetrack.datasets.registry import register
 from edgetrack.datasets.sequence import Sequence, list_images
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 
 @register("nfs")
@@ -38,7 +39,7 @@ class NFS(TrackingDataset):
 def read_nfs_rows(path) -> np.ndarray:
     """(N, 6) xmin, ymin, xmax, ymax, lost, occluded from an NFS annotation file."""
     rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for line_no, line in enumerate(read_text(path).splitlines(), 1):
         parts = line.split()
         if not parts:
             continue

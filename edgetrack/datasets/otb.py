@@ -42,7 +42,7 @@ class OTBStyle(TrackingDataset):
                 self._sources[folder.name] = (folder, plain)
             for gt_file in sorted(folder.glob("groundtruth_rect.*.txt")):
                 match = _MULTI_GT.search(gt_file.name)
-                if match:
+                if match and gt_file.stat().st_size > 0:  # Human4's .1 file is empty in some downloads
                     self._sources[f"{folder.name}-{match.group(1)}"] = (folder, gt_file)
         return list(self._sources)
 

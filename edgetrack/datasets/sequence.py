@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -72,19 +73,18 @@ def load_boxes(path: Path | str, min_columns: int = 4) -> np.ndarray:
     Raises an EdgetrackError naming the file and line of the first malformed row.
     """
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            text = line.strip()
-            if not text:
-                continue
-            parts = [p for p in text.replace(",", " ").replace("\t", " ").split(" ") if p]
-            try:
-                values = [float(p) for p in parts]
-            except ValueError as exc:
-                raise EdgetrackError(f"{path}:{line_no}: not a box row: {text!r}") from exc
-            if len(values) < min_columns:
-                raise EdgetrackError(f"{path}:{line_no}: expected {min_columns} numbers, got {len(values)}")
-            rows.append(values[:4])
+    for line_no, line in enumerate(read_text(path).splitlines(), 1):
+        text = line.strip()
+        if not text:
+            continue
+        parts = [p for p in text.replace(",", " ").replace("\t", " ").split(" ") if p]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError as exc:
+            raise EdgetrackError(f"{path}:{line_no}: not a box row: {text!r}") from exc
+        if len(values) < min_columns:
+            raise EdgetrackError(f"{path}:{line_no}: expected {min_columns} numbers, got {len(values)}")
+        rows.append(values[:4])
     if not rows:
         raise EdgetrackError(f"{path}: no boxes")
     return np.asarray(rows, dtype=np.float64)

@@ -21,6 +21,7 @@ TITLES = {
     "precision": "Precision plot",
     "norm_precision": "Normalised precision plot",
 }
+YLABELS = {"success": "Success rate", "precision": "Precision", "norm_precision": "Normalised precision"}
 
 
 def _to_px(x, y, xmax):
@@ -45,6 +46,17 @@ def _polyline(image, points, colour, dashes):
             cv2.line(image, p, q, colour, 2, cv2.LINE_AA, shift=4)
 
 
+def _vertical_text(image, text: str, left: int, centre_y: int) -> None:
+    """Write `text` bottom-to-top (a y-axis label) with its left edge at `left`, centred on `centre_y`."""
+    (width, height), baseline = cv2.getTextSize(text, FONT, 0.5, 1)
+    patch = np.full((height + baseline + 4, width + 4, 3), 255, np.uint8)
+    cv2.putText(patch, text, (2, height + 2), FONT, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    patch = cv2.rotate(patch, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    top = centre_y - patch.shape[0] // 2
+    region = image[top : top + patch.shape[0], left : left + patch.shape[1]]
+    np.minimum(region, patch, out=region)
+
+
 def draw_plot(curve_name: str, dataset_name: str, scores: list[TrackerScores], legend_metric: str):
     """One plot (BGR image) of `curve_name` for every tracker, legend sorted by `legend_metric`."""
     image = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
@@ -63,6 +75,7 @@ def draw_plot(curve_name: str, dataset_name: str, scores: list[TrackerScores], l
     title = f"{TITLES.get(curve_name, curve_name)} - {dataset_name}"
     cv2.putText(image, title, (LEFT, TOP - 14), FONT, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(image, first.xlabel, (LEFT + 150, HEIGHT - 18), FONT, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    _vertical_text(image, YLABELS.get(curve_name, "Fraction of frames"), 8, (TOP + HEIGHT - BOTTOM) // 2)
     ranked = sorted(scores, key=lambda s: -s.overall.metrics[legend_metric])
     for i, s in enumerate(ranked):
         curve = s.overall.curves[curve_name]

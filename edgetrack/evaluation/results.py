@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from edgetrack.datasets.sequence import load_boxes
 from edgetrack.errors import EdgetrackError
+from edgetrack.textfile import read_text
 
 
 def box_file(out: Path, name: str, fmt: str) -> Path:
@@ -52,24 +55,45 @@ def is_finished(out: Path, name: str, fmt: str) -> bool:
     return box_file(out, name, fmt).is_file()
 
 
-def find_box_file(results: Path, name: str) -> Path:
-    """A sequence's result file in any supported layout (also other trackers': <seq>.txt or GOT-10k's)."""
-    for candidate in (results / name / f"{name}_001.txt", results / f"{name}.txt"):
-        if candidate.is_file():
-            return candidate
+def result_names(name: str) -> list[str]:
+    """File names a sequence's results may carry: its own, and for an OTB target `Seq-N` also
+    pytracking's `Seq_N` and the got10k toolkit's `Seq.N`."""
+    match = re.fullmatch(r"(.+)-(\d+)", name)
+    return [name] + ([f"{match[1]}_{match[2]}", f"{match[1]}.{match[2]}"] if match else [])
+
+
+def find_box_files(results: Path, name: str) -> list[Path]:
+    """A sequence's result files in any supported layout: every GOT-10k run <seq>/<seq>_NNN.txt (in
+    order), else <seq>.txt (also other trackers' names for OTB targets, see `result_names`)."""
+    for alias in result_names(name):
+        runs = sorted((results / alias).glob(f"{glob.escape(alias)}_[0-9][0-9][0-9].txt"))
+        if runs:
+            return runs
+        if (results / f"{alias}.txt").is_file():
+            return [results / f"{alias}.txt"]
     raise EdgetrackError(f"{results}: no result for sequence {name} ({name}.txt or {name}/{name}_001.txt)")
 
 
+def find_box_file(results: Path, name: str) -> Path:
+    """A sequence's (first) result file."""
+    return find_box_files(results, name)[0]
+
+
 def read_boxes(results: Path, name: str) -> np.ndarray:
-    """A sequence's predicted boxes from a results folder."""
+    """A sequence's predicted boxes from a results folder (the first run where there are several)."""
     return load_boxes(find_box_file(results, name))
+
+
+def read_box_runs(results: Path, name: str) -> list[np.ndarray]:
+    """Every run's predicted boxes of a sequence (GOT-10k's <seq>_001.txt, _002.txt, ...)."""
+    return [load_boxes(path) for path in find_box_files(results, name)]
 
 
 def read_times(results: Path, name: str) -> np.ndarray | None:
     """Per-frame seconds if a time file exists in either layout, else None."""
     for candidate in (results / name / f"{name}_time.txt", results / "times" / f"{name}_time.txt"):
         if candidate.is_file():
-            values = candidate.read_text(encoding="utf-8").split()
+            values = read_text(candidate).split()
             try:
                 return np.array([float(v) for v in values])
             except ValueError as exc:

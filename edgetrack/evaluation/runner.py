@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgetrack.datasets.sequence import Sequence
 from edgetrack.errors import EdgetrackError
+from edgetrack.evaluation.provenance import check_or_record
 from edgetrack.evaluation.results import is_finished, write_result
 
 MAX_CORRUPT_FRACTION = 0.05
@@ -65,12 +66,24 @@ def evaluate_sequence(factory, sequence: Sequence, out: Path, fmt: str) -> Seque
     return SequenceRun(sequence.name, len(sequence), float(times.sum()), corrupt)
 
 
+def _evaluate_job(job) -> SequenceRun:
+    return evaluate_sequence(*job)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which terminates them (no traceback from every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_evaluation(factory, dataset, names: list[str], out: Path, workers: int = 1, console=None):
-    """Evaluate the unfinished sequences of `names` into `out`; returns (runs, skipped names)."""
+    """Evaluate the unfinished sequences of `names` into `out`; returns (runs, skipped names).
+
+    Finished sequences are kept only when `out` records the same tracker identity (provenance)."""
     out.mkdir(parents=True, exist_ok=True)
     fmt = dataset.result_format
     todo = [n for n in names if not is_finished(out, n, fmt)]
     skipped = [n for n in names if n not in todo]
+    check_or_record(out, factory.identity(), [n for n in dataset.names if is_finished(out, n, fmt)])
     runs: list[SequenceRun] = []
     if not todo:
         return runs, skipped
@@ -84,11 +97,10 @@ def run_evaluation(factory, dataset, names: list[str], out: Path, workers: int =
                 progress.advance(task)
         else:
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                sequences = [dataset.sequence(n) for n in todo]
-                futures = [pool.submit(evaluate_sequence, factory, s, out, fmt) for s in sequences]
-                for future in as_completed(futures):
-                    run = future.result()
+            jobs = [(factory, dataset.sequence(n), out, fmt) for n in todo]
+            # leaving the block terminates the workers at once: Ctrl-C stops within a second or two
+            with context.Pool(workers, initializer=_ignore_sigint) as pool:
+                for run in pool.imap_unordered(_evaluate_job, jobs):
                     runs.append(run)
                     progress.update(task, description=f"eval {dataset.name}: {run.name}")
                     progress.advance(task)

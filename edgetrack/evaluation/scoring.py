@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from edgetrack.errors import EdgetrackError
-from edgetrack.evaluation.results import find_box_file, read_boxes, read_times
+from edgetrack.evaluation.results import find_box_file, read_box_runs, read_boxes, read_times
 from edgetrack.metrics.protocols import Summary, protocol_for
 
 
@@ -30,9 +30,11 @@ def score_results(dataset, names: list[str], results: Path, tracker_name: str | 
     frames = seconds = 0.0
     for name in names:
         sequence = dataset.sequence(name)
-        pred = read_boxes(results, name)
         try:
-            records[name] = protocol.record(pred, sequence)
+            if protocol.pools_runs:
+                records[name] = protocol.record_runs(read_box_runs(results, name), sequence)
+            else:
+                records[name] = protocol.record(read_boxes(results, name), sequence)
         except ValueError as exc:
             raise EdgetrackError(f"{find_box_file(results, name)}: {exc}") from exc
         by_sequence[name] = protocol.summarise([records[name]]).metrics

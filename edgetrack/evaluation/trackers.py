@@ -33,6 +33,10 @@ class StaticTrackerFactory:
 
     name: str = "static"
 
+    def identity(self) -> dict:
+        """What makes this tracker's results: nothing but its name."""
+        return {"tracker": self.name}
+
     def __call__(self) -> StaticTracker:
         return StaticTracker()
 
@@ -49,6 +53,18 @@ class RuntimeTrackerFactory:
     @property
     def name(self) -> str:
         return Path(self.model).stem
+
+    def identity(self) -> dict:
+        """What makes this tracker's results: the model's bytes and the settings that change its output
+        (not the thread count)."""
+        from edgetrack.hashing import model_digest
+
+        return {
+            "tracker": "edgetrack",
+            "model_sha256": model_digest(self.model),
+            "backend": self.backend,
+            "precision": self.precision,
+        }
 
     def __call__(self):
         try:

@@ -54,6 +54,7 @@ class Protocol:
 
     name = ""
     metric_names: tuple[str, ...] = ()
+    pools_runs = False  # True: `record_runs` takes every run of a sequence (GOT-10k's _001, _002, ...)
 
     def record(self, pred: np.ndarray, sequence) -> dict[str, np.ndarray]:
         raise NotImplementedError
@@ -113,6 +114,11 @@ class GOT10kProtocol(Protocol):
 
     name = "got10k"
     metric_names = ("AO", "SR0.5", "SR0.75")
+    pools_runs = True
+
+    def record_runs(self, runs, sequence):
+        """The toolkit's rule for repeated runs: every run's IoUs join the pool."""
+        return {"ious": np.concatenate([self.record(pred, sequence)["ious"] for pred in runs])}
 
     def record(self, pred, sequence):
         if len(sequence.gt) < 2:

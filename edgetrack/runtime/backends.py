@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from edgetrack.errors import EdgetrackError
+from edgetrack.precision import runtime_hint
 from edgetrack.runtime.metadata import METADATA_KEY, ModelIO, ModelSpec, resolve_contract
 
 BACKENDS = ("auto", "onnxruntime", "openvino")
@@ -157,6 +158,7 @@ def open_backend(
 ) -> Backend:
     """Load a model with the named backend; "auto" times both on an ONNX file and keeps the faster."""
     path = check_model_file(model_path)
+    precision = runtime_hint(precision)  # fp32/fp16/bf16 (or f32/f16) -> the library's hint
     if backend not in BACKENDS:
         raise EdgetrackError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if threads is not None and threads < 1:

@@ -75,25 +75,14 @@ class RunControl:
         finally:
             self._waiting = False
 
-    @contextmanager
-    def signals_stop(self) -> Iterator[None]:
-        """SIGINT and SIGTERM stop the loop cleanly (exit 130 / 143) while inside; a second SIGINT
-        interrupts at once (KeyboardInterrupt). Only on the main thread; elsewhere a no-op."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        previous = {signum: signal.signal(signum, self._on_signal) for signum in SIGNAL_EXIT_CODES}
-        try:
-            yield
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-
     def _request_stop(self, reason: str, exit_code: int) -> None:
         if self.stop_reason is None:
             self.stop_reason, self.exit_code = reason, exit_code
 
-    def _on_signal(self, signum: int, _frame) -> None:
+    def on_signal(self, signum: int, _frame=None) -> None:
+        """The handler of SIGINT and SIGTERM (installed by the CLI, see edgetrack.cli.process): stop
+        cleanly with exit 130 / 143, at once inside an interruptible wait, else after the current frame;
+        a second SIGINT interrupts at once (KeyboardInterrupt)."""
         if signum == signal.SIGINT and self.stopped:
             raise KeyboardInterrupt
         # no lock here: the handler runs on the main thread, which may hold it; the loop polls

@@ -19,6 +19,10 @@ METADATA_KEY = "edgetrack"
 INPUT_NAMES = ("template", "search")
 OUTPUT_NAMES = ("score", "size", "offset")
 COLORS = ("RGB", "BGR")
+# (low, high] of the crop factors and the pixel scale: wider crops than 16x the box, or a scale outside
+# these, are broken metadata (a huge search_factor would allocate terabytes for one crop)
+BOUNDS = {"template_factor": (0.0, 16.0), "search_factor": (0.0, 16.0), "scale": (1e-3, 1e5)}
+MIN_STD = 1e-6
 
 
 def is_number(value) -> bool:
@@ -50,20 +54,20 @@ class ModelSpec:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise EdgetrackError(f"model metadata: {name} must be a positive integer, got {value!r}")
-        for name in ("template_factor", "search_factor", "scale"):
+        for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise EdgetrackError(f"model metadata: {name} must be a positive number, got {value!r}")
+            if not is_number(value) or not math.isfinite(value) or not low < value <= high:
+                raise EdgetrackError(f"model metadata: {name} must lie in ({low:g}, {high:g}], got {value!r}")
         for name in ("mean", "std"):
             value = getattr(self, name)
             if (
                 not isinstance(value, (tuple, list))
                 or len(value) != 3
-                or not all(isinstance(v, (int, float)) for v in value)
+                or not all(is_number(v) and math.isfinite(v) for v in value)
             ):
-                raise EdgetrackError(f"model metadata: {name} must be three numbers, got {value!r}")
-        if any(v <= 0 for v in self.std):
-            raise EdgetrackError(f"model metadata: std must be positive, got {self.std!r}")
+                raise EdgetrackError(f"model metadata: {name} must be three finite numbers, got {value!r}")
+        if any(v < MIN_STD for v in self.std):
+            raise EdgetrackError(f"model metadata: std must be at least {MIN_STD:g}, got {self.std!r}")
         if not is_number(self.size_rate) or not 0.0 < self.size_rate <= 1.0:
             raise EdgetrackError(f"model metadata: size_rate must lie in (0, 1], got {self.size_rate!r}")
         if not is_number(self.min_score) or not 0.0 <= self.min_score < 1.0:

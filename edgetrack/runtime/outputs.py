@@ -21,8 +21,10 @@ class TrackOutputs:
     """A context manager: the writers commit when it exits cleanly after at least one tracked frame;
     on an error, or when nothing was tracked (stopped before the operator gave a box), they leave no file.
 
-    Lines start at the first tracked frame; a source frame missing after it (undecodable, or dropped
-    by a live source) repeats the last box with score 0, so line i is the i-th frame from there on."""
+    A source frame missing between tracked ones (undecodable, or dropped by a live source) repeats the
+    last box with score 0. With `start_box` (the box known before the first frame: --init or ground
+    truth) lines start at frame 0, frames before the first decodable one getting that box with score 0,
+    so line i is frame i; otherwise (a box drawn on the live page) they start at the first tracked frame."""
 
     def __init__(
         self,
@@ -31,6 +33,7 @@ class TrackOutputs:
         save_video: Path | None = None,
         fps: float = 30.0,
         keep_boxes: bool = False,
+        start_box=None,
     ) -> None:
         with ExitStack() as stack:  # a writer that cannot open drops those opened before it
             self._lines = [
@@ -41,9 +44,9 @@ class TrackOutputs:
             self._video = stack.enter_context(AnnotatedVideoWriter(save_video, fps)) if save_video else None
             self._writers = stack.pop_all()
         self._boxes: list[tuple] | None = [] if keep_boxes else None
-        self.first_index: int | None = None
+        self.first_index: int | None = None if start_box is None else 0
         self.tracked = 0  # frames tracked and written (the video's frame count)
-        self._last_box: tuple | None = None
+        self._last_box: tuple | None = None if start_box is None else tuple(start_box)
         self._next_index = 0
 
     def __enter__(self) -> TrackOutputs:
@@ -74,5 +77,5 @@ class TrackOutputs:
         self.tracked += 1
 
     def boxes(self) -> np.ndarray | None:
-        """(N,4) boxes per source frame from the first tracked one; None unless `keep_boxes`."""
+        """(N,4) boxes per source frame from `first_index`; None unless `keep_boxes`."""
         return None if self._boxes is None else np.asarray(self._boxes, np.float64).reshape(-1, 4)

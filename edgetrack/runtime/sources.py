@@ -28,6 +28,7 @@ from edgetrack.errors import EdgetrackError
 log = logging.getLogger(__name__)
 
 GLOB_CHARS = "*?["
+MAX_CAMERA_INDEX = 2**31 - 1  # OpenCV takes a C int
 URL_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 MAX_BAD_VIDEO_FRAMES = 25  # consecutive undecodable frames before a video counts as ended
 
@@ -208,13 +209,17 @@ def _sequence_source(folder: Path) -> ImageFiles:
     sequence = load_sequence_folder(folder)
     source = ImageFiles(sequence.name, sequence.frames)
     source.gt = sequence.gt
-    source.init_box = sequence.init_box
+    first = sequence.gt[0]
+    usable = bool(np.all(np.isfinite(first)) and first[2] > 0 and first[3] > 0)
+    source.init_box = tuple(float(v) for v in first) if usable else None  # else --init must give it
     return source
 
 
 def open_source(text: str) -> FrameSource:
     """Open SOURCE: a camera index, a stream URL, a sequence folder, an image folder or glob, a video."""
     if text.isdigit():
+        if int(text) > MAX_CAMERA_INDEX:
+            raise EdgetrackError(f"camera index {text} is out of range (0..{MAX_CAMERA_INDEX})")
         return LiveStream(int(text))
     if text.lower().startswith(URL_SCHEMES):
         return LiveStream(text)

@@ -1,0 +1,51 @@
+"""`edgetrack pseudo-label`: a teacher tracker labels unlabelled clips (one first box each) for training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from edgetrack.errors import EdgetrackError
+
+
+def pseudo_label(
+    clips: Path = typer.Argument(
+        ..., help="Folder of clips: NAME.mp4 + NAME.txt, or NAME/ frames + init.txt."
+    ),
+    teacher: Path = typer.Option(..., "--teacher", "-t", help="Teacher tracker file (.onnx or .xml)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Cache folder (GOT-10k train layout)."),
+    min_score: float = typer.Option(
+        0.3, "--min-score", help="Frames where the teacher's peak score is below this are marked absent."
+    ),
+    backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
+    threads: int = typer.Option(None, "--threads", min=1, help="Inference threads (default: the backend's)."),
+) -> None:
+    """Track each clip from its first box with a teacher and write pseudo ground truth for training."""
+    from edgetrack.hashing import model_digest
+    from edgetrack.pseudolabel import find_clips, label_clip, open_cache, write_list
+    from edgetrack.runtime.tracker import Tracker
+
+    if not 0.0 <= min_score < 1.0:
+        raise EdgetrackError(f"--min-score must lie in [0, 1), got {min_score}")
+    found = find_clips(clips)
+    tracker = Tracker(teacher, backend=backend, threads=threads)
+    cache = open_cache(output, teacher.name, model_digest(teacher), min_score)
+    todo = [clip for clip in found if not (cache / clip.name / "groundtruth.txt").is_file()]
+    console = Console(stderr=True)
+    if len(todo) < len(found):
+        console.print(f"{len(found) - len(todo)} clip(s) already labelled in {cache}: kept")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        for clip in todo:
+            task = progress.add_task(clip.name, total=None)
+            frames, absent = label_clip(
+                tracker, clip, cache, min_score, teacher.name, lambda task=task: progress.advance(task)
+            )
+            progress.remove_task(task)
+            console.print(f"{clip.name}: {frames} frames, {absent} marked absent")
+            write_list(cache)
+    names = write_list(cache)
+    print(f"wrote {len(names)} pseudo-labelled clips to {cache} (train on them with kind: got10k_train)")

@@ -1,0 +1,188 @@
+"""Pseudo ground truth for unlabelled footage: a teacher tracker follows each clip from its one
+first-frame box, and the clip is written as a GOT-10k train sequence that `edgetrack train` /
+`edgetrack distill` read (`kind: got10k_train`).
+
+Clips in the input folder:
+- a video `NAME.mp4` (.avi, .mov, .mkv, .webm, .m4v) with its first box in `NAME.txt` beside it;
+- a folder of frames `NAME/` with its first box in `NAME/init.txt` (or the first line of its
+  `groundtruth.txt`).
+A box file holds x,y,w,h in frame pixels.
+
+The cache (`-o`) holds `list.txt`, one folder per clip (`%08d.jpg`, `groundtruth.txt` with the teacher's
+boxes, `absence.label` marking frames where the teacher's peak score is below `min_score`, `cover.label`,
+`meta_info.ini`) and `pseudo_label.json` naming the teacher (SHA-256) and the threshold. A cache made by
+another teacher or threshold is refused. Each clip is written into a hidden folder and renamed when
+complete, so an interrupted run resumes with the clips it has not finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edgetrack.boxes import parse_box
+from edgetrack.errors import EdgetrackError
+from edgetrack.runtime.sources import FrameSource, ImageFiles, VideoFile
+from edgetrack.runtime.tracker import Tracker
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
+MANIFEST = "pseudo_label.json"
+PARTIAL_PREFIX = ".partial-"
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One unlabelled clip: its name, where its frames are, and its first-frame box."""
+
+    name: str
+    path: Path
+    init_box: tuple[float, float, float, float]
+
+    def open(self) -> FrameSource:
+        if self.path.is_dir():
+            from edgetrack.datasets.sequence import list_images
+
+            return ImageFiles(self.name, list_images(self.path))
+        return VideoFile(self.path)
+
+
+def _read_box(path: Path, clip: str) -> tuple[float, float, float, float]:
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EdgetrackError(f"clip {clip}: cannot read its first box from {path}: {exc}") from exc
+    if not lines:
+        raise EdgetrackError(f"clip {clip}: {path} is empty; it needs the first box x,y,w,h")
+    x, y, w, h = parse_box(lines[0])
+    if not all(np.isfinite((x, y, w, h))) or w <= 0 or h <= 0:
+        raise EdgetrackError(f"clip {clip}: first box {lines[0]!r} in {path} has no positive size")
+    return x, y, w, h
+
+
+def find_clips(folder: Path | str) -> list[Clip]:
+    """The clips of an unlabelled folder, each with its first box; an EdgetrackError names the first
+    clip without one."""
+    from edgetrack.datasets.sequence import list_images
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise EdgetrackError(f"unlabelled footage folder {folder} does not exist")
+    clips = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+            box_file = path.with_suffix(".txt")
+            if not box_file.is_file():
+                raise EdgetrackError(f"clip {path.name} has no first box: write x,y,w,h into {box_file}")
+            clips.append(Clip(path.stem, path, _read_box(box_file, path.name)))
+        elif path.is_dir() and list_images(path):
+            box_file = next((path / n for n in ("init.txt", "groundtruth.txt") if (path / n).is_file()), None)
+            if box_file is None:
+                raise EdgetrackError(
+                    f"clip {path.name} has no first box: write x,y,w,h into {path / 'init.txt'}"
+                )
+            clips.append(Clip(path.name, path, _read_box(box_file, path.name)))
+    if not clips:
+        raise EdgetrackError(
+            f"{folder} holds no clips (videos with NAME.txt beside them, or frame folders with init.txt)"
+        )
+    if len({c.name for c in clips}) != len(clips):
+        raise EdgetrackError(f"{folder} holds two clips of the same name (a video and a folder?)")
+    return clips
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def open_cache(cache: Path | str, teacher_name: str, teacher_sha256: str, min_score: float) -> Path:
+    """Create the cache folder or check that an existing one was made by this teacher and threshold;
+    half-written clips of an interrupted run are removed."""
+    cache = Path(cache)
+    if cache.exists() and not cache.is_dir():
+        raise EdgetrackError(f"pseudo-label cache {cache} is a file, not a folder")
+    manifest_path = cache / MANIFEST
+    wanted = {"teacher": teacher_name, "teacher_sha256": teacher_sha256, "min_score": float(min_score)}
+    if manifest_path.is_file():
+        try:
+            found = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EdgetrackError(f"pseudo-label cache {cache}: unreadable {MANIFEST}: {exc}") from exc
+        if found.get("teacher_sha256") != teacher_sha256 or found.get("min_score") != wanted["min_score"]:
+            raise EdgetrackError(
+                f"pseudo-label cache {cache} was made by teacher {found.get('teacher')} "
+                f"(sha256 {str(found.get('teacher_sha256'))[:12]}, min-score {found.get('min_score')}), "
+                f"not {teacher_name} (sha256 {teacher_sha256[:12]}, min-score {min_score}): "
+                "give another -o or remove it"
+            )
+    elif cache.is_dir() and any(p for p in cache.iterdir() if not p.name.startswith(".")):
+        raise EdgetrackError(f"{cache} is not empty and is not a pseudo-label cache; give another -o")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for stale in cache.glob(f"{PARTIAL_PREFIX}*"):
+            shutil.rmtree(stale)
+        if not manifest_path.is_file():
+            _write_atomic(manifest_path, json.dumps(wanted, indent=1) + "\n")
+    except OSError as exc:
+        raise EdgetrackError(f"cannot write the pseudo-label cache {cache}: {exc}") from exc
+    return cache
+
+
+def label_clip(tracker: Tracker, clip: Clip, cache: Path, min_score: float, teacher_name: str, progress=None):
+    """Track one clip with the teacher and write it into the cache as a GOT-10k train sequence.
+    Returns (frames written, frames marked absent)."""
+    partial = cache / f"{PARTIAL_PREFIX}{clip.name}"
+    partial.mkdir()
+    boxes, absent = [], []
+    width = height = 0
+    with clip.open() as source:
+        for frame in source:
+            if not boxes:
+                tracker.init(frame.rgb, clip.init_box)
+                box, lost = clip.init_box, False
+                height, width = frame.rgb.shape[:2]
+            else:
+                result = tracker.track(frame.rgb)
+                box, lost = result.box, not result.score >= min_score  # NaN counts as lost
+            name = partial / f"{len(boxes) + 1:08d}.jpg"
+            if not cv2.imwrite(str(name), cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)):
+                raise EdgetrackError(f"cannot write {name}")
+            boxes.append(box)
+            absent.append(lost)
+            if progress is not None:
+                progress()
+    if len(boxes) < 2:
+        raise EdgetrackError(f"clip {clip.name} has fewer than two readable frames")
+    np.savetxt(partial / "groundtruth.txt", np.asarray(boxes), fmt="%.2f", delimiter=",")
+    (partial / "absence.label").write_text("".join(f"{int(a)}\n" for a in absent), encoding="utf-8")
+    (partial / "cover.label").write_text("".join("0\n" if a else "8\n" for a in absent), encoding="utf-8")
+    (partial / "meta_info.ini").write_text(
+        "[METAINFO]\n"
+        f"source: {clip.path}\n"
+        f"pseudo_label_teacher: {teacher_name}\n"
+        f"pseudo_label_min_score: {min_score}\n"
+        f"resolution: ({width}, {height})\n",
+        encoding="utf-8",
+    )
+    os.replace(partial, cache / clip.name)
+    return len(boxes), int(sum(absent))
+
+
+def write_list(cache: Path) -> list[str]:
+    """Rewrite list.txt with the finished clips of the cache."""
+    names = sorted(
+        p.name
+        for p in cache.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "groundtruth.txt").is_file()
+    )
+    _write_atomic(cache / "list.txt", "".join(f"{n}\n" for n in names))
+    return names

@@ -1,0 +1,90 @@
+"""One consistent CLI: precision names, flag names, --version, flags without `<bool>`, AUC in percent."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from cli_helpers import one_error_line, run_cli
+from runtime_models import pooled_score_model
+from typer.testing import CliRunner
+
+from edgetrack import __version__
+from edgetrack.cli import app, commands  # noqa: F401  (registers the verbs)
+from edgetrack.errors import EdgetrackError
+from edgetrack.precision import canonical_precision, runtime_hint
+
+VERBS = ("bench", "demo", "distill", "eval", "export", "info", "synth", "track", "train")
+
+
+def _help(verb: str) -> str:
+    result = CliRunner().invoke(app, [verb, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_one_set_of_precision_names():
+    assert [canonical_precision(p) for p in ("fp32", "F32", "f16", "fp16", "bf16", "int8")] == [
+        "fp32", "fp32", "fp16", "fp16", "bf16", "int8"
+    ]  # fmt: skip
+    assert runtime_hint("fp32") == runtime_hint("f32") == "f32"
+    with pytest.raises(EdgetrackError, match="int8 is a model file"):
+        runtime_hint("int8")
+    with pytest.raises(EdgetrackError, match="fp32, fp16, bf16, int8"):
+        canonical_precision("fp8")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "f32"])
+def test_track_takes_the_same_precision_names_as_export_and_bench(tmp_path, capsys, precision):
+    model = pooled_score_model(tmp_path / "m.onnx")
+    frames = np.zeros((2, 64, 64, 3), np.uint8)
+    import cv2
+
+    for k, frame in enumerate(frames):
+        cv2.imwrite(str(tmp_path / f"{k}.png"), frame)
+    code, _, err = run_cli(
+        ["track", tmp_path / "*.png", "-m", model, "--init", "8,8,8,8", "-p", precision], capsys
+    )
+    assert code == 0, err
+    code, _, err = run_cli(
+        ["track", tmp_path / "*.png", "-m", model, "--init", "8,8,8,8", "-p", "int8"], capsys
+    )
+    assert "int8 is a model file" in one_error_line(code, err)
+
+
+def test_the_same_flags_mean_the_same_thing():
+    helps = {verb: _help(verb) for verb in VERBS}
+    for verb in ("eval", "export", "synth", "train", "distill", "demo"):
+        assert re.search(r"--output[,a-z-]*\s+-o", helps[verb]), verb
+    for verb in ("track", "eval", "bench"):
+        assert re.search(r"--model\s+-m", helps[verb]) or verb == "bench", verb
+        assert re.search(r"--precision[,a-z-]*\s+-p", helps[verb]), verb
+        assert re.search(r"--backend[ ,]", helps[verb]) and "--threads" in helps[verb], verb
+    assert "--max-frames" in helps["track"] and "--max-frames" in helps["bench"]
+    assert not re.search(r"-s\s+.*source", helps["bench"])  # -s is --sequences (eval) only
+
+
+def test_boolean_flags_show_no_value():
+    for verb in VERBS:
+        for line in _help(verb).splitlines():
+            if re.search(r"--(show|verify|exist-ok|realtime)\b", line):
+                assert "<bool>" not in line, line
+
+
+def test_version_flag():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"edgetrack {__version__}"
+
+
+def test_demo_takes_the_track_options_and_the_builtin_model_is_announced(tmp_path, capsys):
+    help_text = _help("demo")
+    for option in ("--backend", "--precision", "--show", "--threads", "--model"):
+        assert option in help_text, option
+    import cv2
+
+    for k in range(2):
+        cv2.imwrite(str(tmp_path / f"{k}.png"), np.zeros((64, 64, 3), np.uint8))
+    code, _, err = run_cli(["track", tmp_path / "*.png", "--init", "8,8,16,16", "--threads", "1"], capsys)
+    assert code == 0, err
+    assert err.count("built-in demonstration model") == 1

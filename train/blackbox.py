@@ -1,0 +1,86 @@
+"""Black-box distillation: a student learns from the ground truth and from a tracker file it cannot
+look inside (an ONNX / OpenVINO IR teacher that fits the model contract, `train.teacher`).
+
+Per sample (so SSTrack's gradient scaling weights it):
+  L = gt_weight    * (focal + 2 GIoU + 5 L1 against the ground truth)
+    + score_weight * BCE(student score map, the teacher's score map on the student's grid)
+    + box_weight   * c * (2 GIoU + 5 L1 against the box at the teacher's peak),
+with c the teacher's peak score where it is at least `min_confidence`, else 0 (the teacher's box is
+trusted only where the teacher is confident). The weights live in the config's `distill` section.
+The teacher's targets come with every training pair (`train.data.PairDataset`), computed in the data
+pipeline, so data-loader workers run the teacher beside the training step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from edgetrack.errors import EdgetrackError
+from models.config import TrackerConfig
+from train.config import TrainConfig
+from train.losses import BoxLossWeights, LossOutput, box_losses, soft_score_loss, tracking_losses
+from train.teacher import BlackBoxTeacher
+
+
+@dataclass(frozen=True)
+class BlackBoxWeights:
+    """The weight of each term and the teacher confidence below which its box is not used."""
+
+    gt: float = 1.0
+    score: float = 1.0
+    box: float = 1.0
+    min_confidence: float = 0.5
+
+
+@dataclass
+class BlackBoxObjective:
+    """The trainer's objective with a black-box teacher's targets in the batch."""
+
+    weights: BlackBoxWeights
+    box_weights: BoxLossWeights
+
+    def __call__(self, model, batch: dict, forward_kwargs: dict) -> LossOutput:
+        outputs = model(batch["template"], batch["search"], **forward_kwargs)
+        gt = tracking_losses(outputs, batch["search_box"], self.box_weights)
+        score = soft_score_loss(outputs["score_map"], batch["teacher_score"])
+        giou, l1, _ = box_losses(outputs["pred_boxes"], batch["teacher_box"])
+        confidence = batch["teacher_confidence"].float()
+        trust = confidence * (confidence >= self.weights.min_confidence)
+        box = trust * (self.box_weights.giou * giou + self.box_weights.l1 * l1)
+        w = self.weights
+        per_sample = w.gt * gt.per_sample + w.score * score + w.box * box
+        logs = {
+            "track": gt.per_sample.detach().mean(),
+            "teacher_score": score.detach().mean(),
+            "teacher_box": box.detach().mean(),
+            "confident": (trust > 0).float().mean(),
+        }
+        return LossOutput(per_sample, gt.iou, logs)
+
+
+def run_blackbox_distillation(
+    config: TrainConfig, weights: BlackBoxWeights, teacher_path: Path | str, output: Path,
+    resume: Path | None = None, sources=None, exist_ok: bool = False,
+) -> Path:  # fmt: skip
+    """Train the config's `model` (the student's whole architecture) against the ground truth and the
+    teacher file; writes the trainer's run folder and OUTPUT/student.pth (returned). A new run refuses
+    a folder that holds one unless `exist_ok`."""
+    from train.distill import save_student
+    from train.run_folder import claim_run_folder
+    from train.trainer import Trainer
+
+    student = TrackerConfig.from_dict(config.model, source="student model")
+    teacher = BlackBoxTeacher(teacher_path, student.feat_size, threads=1)
+    teacher.check_regions(student.template_factor, student.search_factor)
+    if weights.gt == 0 and weights.score == 0 and weights.box == 0:
+        raise EdgetrackError("config distill: gt_weight, score_weight and box_weight are all 0")
+    objective = BlackBoxObjective(
+        weights, BoxLossWeights(config.loss.focal, config.loss.giou, config.loss.l1)
+    )
+    claim_run_folder(Path(output), resume is not None, exist_ok)
+    trainer = Trainer(config, output, sources=sources, objective=objective, teacher=teacher)
+    if resume is not None:
+        trainer.resume(resume)
+    trainer.fit()
+    return save_student(trainer.model, Path(output) / "student.pth", config.train.epochs, str(teacher_path))
