@@ -68,7 +68,7 @@ def test_the_same_flags_mean_the_same_thing():
 def test_boolean_flags_show_no_value():
     for verb in VERBS:
         for line in _help(verb).splitlines():
-            if re.search(r"--(show|verify|exist-ok)\b", line):
+            if re.search(r"--(show|verify|exist-ok|realtime)\b", line):
                 assert "<bool>" not in line, line
 
 

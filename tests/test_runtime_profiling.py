@@ -32,3 +32,15 @@ def test_auto_keeps_the_faster_backend(tmp_path, monkeypatch, faster):
     path = pooled_score_model(tmp_path / "m.onnx")
     monkeypatch.setattr(backends, "median_latency_ms", lambda b: 1.0 if b.name == faster else 2.0)
     assert backends.open_backend(path, "auto").name == faster
+
+
+def test_stats_memory_is_bounded_and_percentiles_cover_the_recent_window():
+    stats = LatencyStats(window=4)
+    for k in range(1, 11):  # inference 1..10 ms
+        stats.add(0.0, {"preprocess": 0.0, "inference": float(k), "postprocess": 0.0})
+    assert stats.frames == 10 and stats._recent.shape[0] == 4
+    mean, p50, p90 = stats.summary("inference")
+    assert mean == 5.5  # over every frame
+    assert p50 == 8.5 and p90 == pytest.approx(9.7)  # over the last 4 frames: 7, 8, 9, 10
+    assert stats.last()["inference"] == 10.0 and stats.last()["end-to-end"] == 10.0
+    assert LatencyStats().last() == {}

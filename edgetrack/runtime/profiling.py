@@ -1,8 +1,6 @@
-"""Per-stage latency statistics of a tracking run and their rich table."""
+"""Per-stage latency statistics of a tracking run and their rich table, in bounded memory."""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import numpy as np
 from rich.table import Table
@@ -10,40 +8,57 @@ from rich.table import Table
 from edgetrack.runtime.tracker import STAGES
 
 ALL_STAGES = ("decode",) + STAGES
+TOTAL = "end-to-end"  # the tracker's stages summed (decoding excluded)
+WINDOW = 10_000  # frames whose times are kept for the percentiles
 
 
 class LatencyStats:
-    """Collects per-frame stage times (ms). End-to-end covers the tracker's stages, not decoding."""
+    """Collects per-frame stage times (ms). End-to-end covers the tracker's stages, not decoding.
 
-    def __init__(self) -> None:
-        self._ms: dict[str, list[float]] = defaultdict(list)
-        self._tracker_ms: list[float] = []
+    Memory stays fixed however long the run: means are over every frame (running sums), p50/p90 over
+    the last `window` frames (a ring buffer; exact for runs up to that length)."""
+
+    def __init__(self, window: int = WINDOW) -> None:
+        self._columns = {name: i for i, name in enumerate((*ALL_STAGES, TOTAL))}
+        self._recent = np.zeros((window, len(self._columns)), np.float64)
+        self._sums = np.zeros(len(self._columns), np.float64)
+        self._count = 0
 
     def add(self, decode_ms: float, timings: dict[str, float]) -> None:
         """Record one tracked frame: its decode time and the tracker's stage timings."""
-        self._ms["decode"].append(decode_ms)
-        for stage in STAGES:
-            self._ms[stage].append(timings[stage])
-        self._tracker_ms.append(sum(timings[stage] for stage in STAGES))
+        tracker_ms = [timings[stage] for stage in STAGES]
+        row = (decode_ms, *tracker_ms, sum(tracker_ms))
+        self._recent[self._count % len(self._recent)] = row
+        self._sums += row
+        self._count += 1
 
     @property
     def frames(self) -> int:
-        return len(self._tracker_ms)
+        return self._count
+
+    def last(self) -> dict[str, float]:
+        """The newest frame's times (ms) by stage, with `end-to-end`; empty before the first frame."""
+        if not self._count:
+            return {}
+        row = self._recent[(self._count - 1) % len(self._recent)]
+        return {name: float(row[i]) for name, i in self._columns.items()}
 
     def summary(self, stage: str) -> tuple[float, float, float]:
-        """(mean, p50, p90) in ms of one stage."""
-        values = np.asarray(self._ms[stage], dtype=np.float64)
-        if values.size == 0:
+        """(mean, p50, p90) in ms of one stage (or `end-to-end`)."""
+        if not self._count:
             return (float("nan"),) * 3
-        return float(values.mean()), float(np.percentile(values, 50)), float(np.percentile(values, 90))
+        column = self._columns[stage]
+        recent = self._recent[: min(self._count, len(self._recent)), column]
+        p50, p90 = np.percentile(recent, [50, 90])
+        return float(self._sums[column] / self._count), float(p50), float(p90)
 
     def fps_end_to_end(self) -> float:
         """Frames per second of pre-process + inference + post-process (decode excluded)."""
-        return 1e3 / float(np.mean(self._tracker_ms)) if self._tracker_ms else float("nan")
+        return 1e3 / self.summary(TOTAL)[0] if self._count else float("nan")
 
     def fps_model(self) -> float:
         """Frames per second of the model's inference alone."""
-        return 1e3 / self.summary("inference")[0] if self.frames else float("nan")
+        return 1e3 / self.summary("inference")[0] if self._count else float("nan")
 
     def table(self, title: str = "latency per frame") -> Table:
         """A rich table: one row per stage (mean, p50, p90 ms), then the two FPS figures."""
@@ -53,9 +68,9 @@ class LatencyStats:
             table.add_column(column, justify="right")
         for stage in ALL_STAGES:
             table.add_row(stage, *(f"{v:.2f}" for v in self.summary(stage)))
-        total = np.asarray(self._tracker_ms, dtype=np.float64)
-        if total.size:
-            p50, p90 = np.percentile(total, [50, 90])
-            table.add_row("end-to-end (no decode)", f"{total.mean():.2f}", f"{p50:.2f}", f"{p90:.2f}")
+        if self._count:
+            table.add_row("end-to-end (no decode)", *(f"{v:.2f}" for v in self.summary(TOTAL)))
         table.caption = f"FPS end-to-end {self.fps_end_to_end():.1f} · model only {self.fps_model():.1f}"
+        if self._count > len(self._recent):
+            table.caption += f" · p50/p90 over the last {len(self._recent)} frames"
         return table
