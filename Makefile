@@ -8,7 +8,7 @@ setup:  ## .venv with the CPU torch and edgetrack (editable) with all extras
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[train,dev]"
+	$(BIN)/pip install -q -e ".[train,serve,dev]"
 
 test:
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile

@@ -1,8 +1,10 @@
 """Success AUC of an exported tracker (the runtime Tracker, onnxruntime, 1 thread) on held-out
-synthetic sequences and on real sequence folders, beside the keep-the-initial-box tracker.
+synthetic sequences, on a validation split of a GOT-10k-layout root and on real sequence folders,
+beside the keep-the-initial-box tracker.
 
     PYTHONPATH=$PWD python benchmarks/builtin_eval.py models/builtin/edgetrack_builtin.onnx \
-        --held-out data/builtin/heldout --real ../shared/fixtures/sequences/OTB/Crossing ... --json out.json
+        --held-out data/builtin/heldout --validation ../shared/datasets/public-real Human7 S1606 \
+        --real ../shared/fixtures/sequences/OTB/Crossing ... --json out.json
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("model", type=Path)
     parser.add_argument("--held-out", type=Path, required=True, help="Root of `edgetrack synth` sequences.")
+    parser.add_argument(
+        "--validation",
+        nargs="+",
+        metavar=("ROOT", "NAME"),
+        help="A GOT-10k train-layout root and sequence names.",
+    )
     parser.add_argument("--real", type=Path, nargs="*", default=[], help="Real sequence folders.")
     parser.add_argument("--json", type=Path, help="Write the figures here.")
     args = parser.parse_args()
@@ -53,6 +61,19 @@ def main() -> None:
     }
     print(f"held-out synthetic ({len(held_out)} sequences): model AUC {figures['held_out_auc']:.3f}, "
           f"keep-initial-box AUC {figures['held_out_keep_initial_box_auc']:.3f}")  # fmt: skip
+    if args.validation:
+        root, *names = args.validation
+        dataset = open_dataset("got10k_train", root)
+        split = [dataset.sequence(name) for name in dataset.select(names)]
+        aucs = {seq.name: tracker_auc(tracker, seq) for seq in split}
+        figures["validation"] = {
+            "root": root,
+            "auc": float(np.mean(list(aucs.values()))),
+            "per_sequence": aucs,
+        }
+        figures["validation"]["keep_initial_box_auc"] = float(np.mean([initial_box_auc(s) for s in split]))
+        print(f"validation ({len(split)} sequences): model AUC {figures['validation']['auc']:.3f}, "
+              f"keep-initial-box AUC {figures['validation']['keep_initial_box_auc']:.3f}")  # fmt: skip
     for folder in args.real:
         sequence = load_sequence_folder(folder)
         model, baseline = tracker_auc(tracker, sequence), initial_box_auc(sequence)
@@ -62,6 +83,9 @@ def main() -> None:
             "keep_initial_box_auc": baseline,
         }
         print(f"{sequence.name} ({len(sequence)} frames): AUC {model:.3f}, keep-initial-box {baseline:.3f}")
+    if figures["real"]:
+        figures["real_mean_auc"] = float(np.mean([r["auc"] for r in figures["real"].values()]))
+        print(f"real sequences: mean AUC {figures['real_mean_auc']:.3f}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Reproduces the built-in tracker (models/builtin/): synthetic data -> edgetrack train -> edgetrack export
-# (ONNX fp32) -> held-out synthetic and real-sequence AUC -> edgetrack bench. `make builtin-model` runs it.
-# Synthetic data only is learned from; the real sequences (SHARED, default ../shared) are only evaluated on.
-# About 25 minutes on a 2-core CPU (training runs on one thread).
+# Reproduces the built-in tracker (models/builtin/): synthetic data -> black-box distillation from
+# vitTrack on real footage + synthetic data (edgetrack distill) -> checkpoint and tracking settings
+# chosen on the validation split of public-real -> edgetrack export (ONNX fp32) -> figures -> bench.
+# Learned from: ../shared/datasets/public-real (less its validation split) and generated clips. The
+# evaluation sequences (EVAL, ../shared/fixtures/sequences) are only evaluated on, at the end.
+# `make builtin-model` runs it: about 75 minutes on a 2-core CPU (training runs on one thread, the
+# teacher in the data-loader worker).
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
 PYTHON=${PYTHON:-python}
@@ -10,17 +13,25 @@ SHARED=${SHARED:-../shared}
 DATA=data/builtin
 RUN=runs/builtin
 OUT=models/builtin
-EPOCHS=$(sed -n 's/^  epochs: *//p' train/configs/builtin.yaml)
-CHECKPOINT=$RUN/train/checkpoints/epoch_$(printf %04d "$EPOCHS").pth
-SEQS=$SHARED/fixtures/sequences
+CONFIG=train/configs/builtin.yaml
+REAL=$SHARED/datasets/public-real
+VALIDATION="Human7 S1606 boat5 bike1"
+EVAL=$SHARED/fixtures/sequences
+TEACHER=$SHARED/fixtures/models/vittrack.onnx
 
 rm -rf "$DATA" "$RUN"
 $EDGETRACK synth --format got10k -o $DATA/train --split train --count 96 --frames 100 --seed 1
 $EDGETRACK synth --format got10k -o $DATA/heldout --split train --count 12 --frames 100 --seed 2
-$EDGETRACK train -c train/configs/builtin.yaml -o $RUN/train
-$EDGETRACK export "$CHECKPOINT" --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
-cp train/configs/builtin.yaml $OUT/train_config.yaml
+$EDGETRACK distill -c $CONFIG --teacher "$TEACHER" data.datasets.0.root="$REAL" -o $RUN/train
+CHECKPOINTS=$(ls $RUN/train/checkpoints/epoch_*.pth | tail -3)
+$PYTHON benchmarks/choose_on_validation.py $CHECKPOINTS --root "$REAL" --sequences $VALIDATION \
+    --arch-out $RUN/arch.json --report $OUT/validation.json
+CHOSEN=$($PYTHON -c "import json, sys; print(json.load(open(sys.argv[1]))['chosen']['checkpoint'])" $OUT/validation.json)
+$EDGETRACK export "$CHOSEN" --arch-config $RUN/arch.json --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
+cp $CONFIG $OUT/train_config.yaml
 $PYTHON benchmarks/builtin_eval.py $OUT/edgetrack_builtin.onnx --held-out $DATA/heldout \
-    --real "$SEQS/OTB/Crossing" "$SEQS/DTB70/Surfing06" "$SEQS/UAV123_10fps/data_seq/UAV123_10fps/wakeboard7" --json $OUT/figures.json
-$EDGETRACK bench $OUT/edgetrack_builtin.onnx --source "$SEQS/OTB/Crossing" --precisions fp32 \
-    --threads 1,2 --json $RUN/bench.json
+    --validation "$REAL" $VALIDATION \
+    --real "$EVAL/OTB/Crossing" "$EVAL/DTB70/Surfing06" "$EVAL/UAV123_10fps/data_seq/UAV123_10fps/wakeboard7" \
+    --json $OUT/figures.json
+$EDGETRACK bench $OUT/edgetrack_builtin.onnx "$TEACHER" --source "$EVAL" --precisions fp32 --threads 1 \
+    --peer opencv-vit --json $RUN/bench.json

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from cli_helpers import one_error_line, run_cli
 from runtime_models import pooled_score_model
+from serve_helpers import CLIP_BOX, write_clip
 
 from edgetrack.runtime.writers import BoxTextWriter
 
@@ -31,13 +33,23 @@ def noisy_frames(tmp_path) -> Path:
     return folder
 
 
-def _track_with_file_limit(args, limit_bytes: int) -> subprocess.CompletedProcess:
-    def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+def _file_limit(limit_bytes: int):
+    """A preexec_fn: RLIMIT_FSIZE for the child, as a full disk (`ulimit -f`)."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "edgetrack", "track", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, preexec_fn=limit, env=env, timeout=120)
+
+def _track_command(args) -> list[str]:
+    return [sys.executable, "-m", "edgetrack", "track", *map(str, args)]
+
+
+ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _track_with_file_limit(args, limit_bytes: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        _track_command(args), capture_output=True, text=True, preexec_fn=_file_limit(limit_bytes), env=ENV,
+        timeout=120,
+    )  # fmt: skip
 
 
 def test_full_disk_keeps_the_earlier_video_and_txt(tmp_path, noisy_frames, capsys):
@@ -83,3 +95,27 @@ def test_temporaries_of_killed_runs_are_removed_by_the_next_run(tmp_path):
         writer.write((1, 2, 3, 4), 0.5)
     assert target.read_text() == "1.00,2.00,3.00,4.00,0.5000\n"
     assert not stale.exists() and alive.exists() and other.exists()
+
+
+def test_a_run_stopped_by_sigterm_on_a_full_disk_keeps_the_earlier_video(tmp_path, capsys):
+    """A clean stop finishes the outputs; when finishing fails, the stop is no excuse: one error, exit 2."""
+    clip = write_clip(tmp_path / "clip.mp4", frames=300)
+    video = tmp_path / "out.mp4"
+    args = [clip, "--init", ",".join(map(str, CLIP_BOX)), "--backend", "onnxruntime", "--save-video", video]
+    code, _, err = run_cli(["track", *args, "--max-frames", "5"], capsys)
+    assert code == 0, err
+    good_video = video.read_bytes()
+    process = subprocess.Popen(
+        _track_command([*args, "--realtime", "--save-jsonl", "-"]), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, preexec_fn=_file_limit(4000), env=ENV,
+    )  # fmt: skip
+    try:
+        streamed = [process.stdout.readline() for _ in range(30)]  # 30 frames tracked and written
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert all(streamed), err
+    assert "cannot write video" in one_error_line(process.returncode, err)
+    assert video.read_bytes() == good_video
+    assert not list(tmp_path.glob(".*tmp*"))

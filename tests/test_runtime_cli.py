@@ -3,6 +3,7 @@ and tracking without torch."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -52,6 +53,27 @@ def test_track_writes_one_line_per_frame_and_a_video(tmp_path, model, frames, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "m.onnx", "out.mp4", "out.txt"]
 
 
+def test_reduced_decoding_keeps_lines_in_full_frame_pixels_and_the_video_reduced(
+    tmp_path, model, frames, capsys
+):
+    txt, video = tmp_path / "out.txt", tmp_path / "out.mp4"
+    args = ["track", frames, "--model", model, "--init", "24,24,8,8", "--backend", "onnxruntime"]
+    code, _, err = run_cli([*args, "--decode-reduce", "2", "--save-txt", txt, "--save-video", video], capsys)
+    assert code == 0, err
+    rows = np.loadtxt(txt, delimiter=",")
+    assert rows.shape == (5, 5)
+    np.testing.assert_allclose(rows[0], [24, 24, 8, 8, 1.0])
+    # frame 1 at full size gives (24, 16, 16, 16) (the first test); at half size the crop rounds in
+    # half pixels, so near that, scaled back (unscaled it would be about half of it)
+    x, y, w, h = rows[1, :4]
+    np.testing.assert_allclose([x + w / 2, y + h / 2], [32, 24], atol=2.5)
+    assert 14 <= w <= 22 and 14 <= h <= 22
+    capture = cv2.VideoCapture(str(video))
+    size = (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 5 and size == (32, 32)
+    capture.release()
+
+
 def test_max_frames_show_headless_and_skipped_frames(tmp_path, model, frames, capsys, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
@@ -66,7 +88,9 @@ def test_max_frames_show_headless_and_skipped_frames(tmp_path, model, frames, ca
     assert rows.shape == (4, 5) and rows[1, 4] == 0.0 and np.allclose(rows[1, :4], rows[0, :4])
 
 
-def test_interrupted_run_leaves_no_file(tmp_path, model, frames, capsys, monkeypatch):
+def test_interrupted_run_keeps_the_frames_tracked_so_far(tmp_path, model, frames, capsys, monkeypatch):
+    """A KeyboardInterrupt inside a frame (a second Ctrl-C) ends the run cleanly: exit 130, and the
+    boxes and the video hold every frame tracked before it."""
     from edgetrack.runtime.tracker import Tracker
 
     calls = []
@@ -94,7 +118,46 @@ def test_interrupted_run_leaves_no_file(tmp_path, model, frames, capsys, monkeyp
     ]
     code, _, err = run_cli(args, capsys)
     assert code == 130
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "m.onnx"]
+    assert "tracked 3 frames" in err and "stopped: SIGINT" in err
+    assert np.loadtxt(txt, delimiter=",").shape == (3, 5)  # the init frame and two tracked ones
+    capture = cv2.VideoCapture(str(video))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    capture.release()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "m.onnx", "out.mp4", "out.txt"]
+
+
+def test_boxes_stream_to_stdout_as_text_or_json_lines(tmp_path, model, frames, capsys):
+    args = ["track", frames, "--model", model, "--init", "24,24,8,8", "--backend", "onnxruntime"]
+    code, out, err = run_cli([*args, "--save-txt", "-", "--save-jsonl", tmp_path / "b.jsonl"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 5 and lines[0] == "24.00,24.00,8.00,8.00,1.0000"  # the table went to stderr
+    assert "end-to-end" in err and "wrote" in err and "wrote -" not in err
+    records = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert [r["frame"] for r in records] == [0, 1, 2, 3, 4]
+    assert [f"{r['box'][0]:.2f},{r['box'][1]:.2f}" for r in records] == [line[:11] for line in lines]
+    code, out, err = run_cli([*args, "--save-jsonl", "-"], capsys)
+    assert code == 0 and json.loads(out.splitlines()[1])["score"] == pytest.approx(2.249, abs=1e-3)
+    code, _, err = run_cli([*args, "--save-jsonl", "-", "--save-txt", "-"], capsys)
+    assert code == 2 and "cannot both stream to stdout" in err
+
+
+def test_min_score_keeps_the_last_box_below_it(tmp_path, model, capsys):
+    folder = tmp_path / "grey"
+    folder.mkdir()
+    for k in range(4):  # a grey square (153: the model's peak score is about 0.50) moving right
+        bgr = np.zeros((64, 64, 3), np.uint8)
+        bgr[20:28, 24 + 4 * k : 32 + 4 * k] = 153
+        cv2.imwrite(str(folder / f"{k:03d}.png"), bgr)
+    args = ["track", folder, "--model", model, "--init", "24,24,8,8", "--save-txt", "-"]
+    code, out, _ = run_cli([*args, "--min-score", "0.6"], capsys)
+    assert code == 0
+    rows = np.loadtxt(out.splitlines(), delimiter=",")
+    assert np.allclose(rows[:, :4], [24, 24, 8, 8]) and 0.45 < rows[1, 4] < 0.55  # lost: the box stays
+    code, out, _ = run_cli([*args, "--min-score", "0.4"], capsys)
+    assert code == 0 and not np.allclose(np.loadtxt(out.splitlines(), delimiter=",")[1:, :4], [24, 24, 8, 8])
+    code, _, err = run_cli([*args, "--min-score", "1.5"], capsys)
+    assert code == 2 and "--min-score" in err
 
 
 def bad_model_files(tmp_path: Path) -> dict[str, Path]:
@@ -119,7 +182,8 @@ def bad_model_files(tmp_path: Path) -> dict[str, Path]:
         ("zero", "zero or negative"),
         ("negative", "zero or negative"),
         ("nan", "NaN"),
-        ("no-init", "--init"),
+        ("no-init", "--init x,y,w,h, or pick it on the live picture with --serve [HOST:]PORT"),
+        ("bad-serve", "--serve takes [HOST:]PORT"),
         ("bad-box", "four numbers"),
         ("bad-backend", "backend must be one of"),
     ],
@@ -143,10 +207,13 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path, model, frames, capsys, cas
             "no-init": None,
             "bad-box": "1,2,3",
             "bad-backend": "24,24,8,8",
+            "bad-serve": "24,24,8,8",
         }[case]
     args = ["track", source, "--model", used_model, "--save-txt", tmp_path / "o.txt"]
     if case == "bad-backend":
         args += ["--backend", "tensorrt"]
+    if case == "bad-serve":
+        args += ["--serve", "localhost:http"]
     code, _, err = run_cli(args + (["--init", init] if init else []), capsys)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 
@@ -64,6 +66,45 @@ def test_close_stops_a_blocked_reader():
     assert next(iter(source)).index == 0
     source.close()
     assert not source._thread.is_alive() and inner.produced < 10
+
+
+def test_a_consumer_that_stops_stops_the_reader_and_drops_the_frames_read_ahead():
+    inner = _Recorder(1000)
+    source = prefetched(inner, depth=2)
+    frames = iter(source)
+    assert next(frames).index == 0
+    frames.close()  # the tracking loop ended (track_source closes its iterator): no source.close() yet
+    source._thread.join(timeout=2.0)
+    assert not source._thread.is_alive() and inner.produced < 10
+
+
+def test_a_stop_signal_while_waiting_for_a_frame_ends_the_wait_and_the_reader():
+    from edgetrack.cli.process import handle_signals
+    from edgetrack.runtime.control import SIGNAL_EXIT_CODES, RunControl, StopRequested
+
+    stall = threading.Event()
+
+    class Stalling(_Recorder):
+        def __iter__(self):
+            for frame in super().__iter__():
+                if frame.index == 1:
+                    stall.wait(5.0)  # a slow decode: the consumer waits on the empty queue
+                yield frame
+
+    inner = Stalling(1000)
+    source, control = prefetched(inner, depth=2), RunControl()
+    frames = iter(source)
+    assert next(frames).index == 0
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.perf_counter()
+    with handle_signals(control.on_signal, SIGNAL_EXIT_CODES), pytest.raises(StopRequested):
+        with control.interruptible():
+            next(frames)
+    assert time.perf_counter() - started < 2.0 and control.exit_code == 143
+    stall.set()  # the decode in progress ends; the reader then sees the stop instead of queueing more
+    source._thread.join(timeout=2.0)
+    assert not source._thread.is_alive() and inner.produced < 10
+    source.close()
 
 
 def test_reader_errors_reach_the_consumer():

@@ -50,3 +50,15 @@ def test_sustained_rate_is_frames_over_wall_time_and_serial_adds_decode(monkeypa
     console.print(stats.table())
     text = console.export_text()
     assert "sustained, with decode" in text and "(sustained) 100.0" in text and "end-to-end 66.7" in text
+
+
+def test_stats_memory_is_bounded_and_percentiles_cover_the_recent_window():
+    stats = LatencyStats(window=4)
+    for k in range(1, 11):  # inference 1..10 ms
+        stats.add(0.0, {"preprocess": 0.0, "inference": float(k), "postprocess": 0.0})
+    assert stats.frames == 10 and stats._recent.shape[0] == 4
+    mean, p50, p90 = stats.summary("inference")
+    assert mean == 5.5  # over every frame
+    assert p50 == 8.5 and p90 == pytest.approx(9.7)  # over the last 4 frames: 7, 8, 9, 10
+    assert stats.last()["inference"] == 10.0 and stats.last()["end-to-end"] == 10.0
+    assert LatencyStats().last() == {}

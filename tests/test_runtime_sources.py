@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -11,7 +12,7 @@ import pytest
 
 from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.sources import ImageFiles, LiveStream, VideoFile, open_source
-from edgetrack.runtime.writers import AnnotatedVideoWriter, BoxTextWriter
+from edgetrack.runtime.writers import AnnotatedVideoWriter, BoxTextWriter, JsonLinesWriter
 
 
 def write_frames(folder, count=4, size=(48, 64)):
@@ -110,6 +111,19 @@ def test_text_writer_commits_on_success_and_leaves_nothing_on_failure(tmp_path):
         out.write((1, 2, 3, 4), 0.5)
         raise KeyboardInterrupt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["boxes.txt"]
+
+
+def test_box_lines_stream_to_stdout_and_as_json_lines(tmp_path, capsys):
+    with BoxTextWriter("-") as out, JsonLinesWriter(tmp_path / "boxes.jsonl") as records:
+        for frame in (3, 4):
+            out.write((1, 2, 3, 4), 0.5, frame)
+            records.write((1, 2.345, 3, 4), 0.5, frame)
+        assert capsys.readouterr().out == "1.00,2.00,3.00,4.00,0.5000\n" * 2  # flushed line by line
+    lines = (tmp_path / "boxes.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"frame": frame, "box": [1.0, 2.35, 3.0, 4.0], "score": 0.5} for frame in (3, 4)
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["boxes.jsonl"]
 
 
 def test_failed_run_keeps_the_previous_file_intact(tmp_path):

@@ -109,3 +109,40 @@ def _frames(seq):
     import cv2
 
     return [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(seq.glob("*.png"))]
+
+
+def test_live_page_reinitialises_a_template_cached_model_on_a_prefetched_file(tmp_path, single_torch_thread):
+    """`track --serve` with the two-part model on a file read ahead (--prefetch): an operator's box starts
+    it, a second box re-encodes the template mid-run, the stop button ends it with every line kept."""
+    pytest.importorskip("aiohttp", reason="--serve needs the optional extra 'serve' (aiohttp)")
+    from serve_helpers import CLIP_BOX, box_records, request, start_track, write_clip
+
+    checkpoint, _ = small_checkpoint(tmp_path, arch=CACHED_ARCH)
+    model = tmp_path / "student.onnx"
+    run_export(ExportRequest(checkpoint, "onnx", out=model, verify=False))
+    clip, txt = write_clip(tmp_path / "clip.mp4"), tmp_path / "boxes.txt"
+    args = [clip, "-m", model, "--serve", "127.0.0.1:0", "--prefetch", "3", "--save-txt", txt]
+    process, url = start_track([*args, "--backend", "onnxruntime", "--threads", "1"])
+    try:
+        assert box_records(url, lambda records: len(records) >= 2)[-1]["state"] == "waiting"
+        starts = []
+        for box in (CLIP_BOX, (50, 30, 30, 30)):
+            assert request(url, "POST", "box", body={"box": list(box)})[0] == 200
+            records = box_records(url, _tracked_five_frames_after_an_init)
+            start = next(r for r in records if r["init"])
+            assert start["box"] == list(map(float, box)) and records[-1]["state"] == "tracking"
+            starts.append(start["frame"])
+        assert request(url, "POST", "stop", body={})[0] == 200
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    err = process.stderr.read()
+    assert "stopped: stop button" in err and "Traceback" not in err and "sustained" in process.stdout.read()
+    lines = [[float(v) for v in line.split(",")] for line in txt.read_text().splitlines()]
+    assert lines[0] == [*CLIP_BOX, 1.0]  # the lines start at the operator's first box
+    assert lines[starts[1] - starts[0]] == [50, 30, 30, 30, 1.0]  # and restart at the second
+
+
+def _tracked_five_frames_after_an_init(records: list[dict]) -> bool:
+    inits = [r["frame"] for r in records if r["init"]]
+    return bool(inits) and records[-1]["frame"] > inits[0] + 5

@@ -51,7 +51,7 @@ def demo(
     output.mkdir(parents=True, exist_ok=True)
     frames_source = open_source(source) if source is not None else demo_clip(frames, seed)
     with frames_source:
-        track_source(
+        run = track_source(
             frames_source, model, init_box, label=source or frames_source.name, backend=backend,
             threads=threads, precision=precision, show=show,
             save_txt=output / "boxes.txt", save_video=output / "tracked.mp4", max_frames=frames,
@@ -60,6 +60,8 @@ def demo(
     Console(stderr=True).print(
         f"outputs in {output}/: tracked.mp4 (annotated video), boxes.txt (x,y,w,h,score)"
     )
+    if run.exit_code:
+        raise typer.Exit(run.exit_code)
 
 
 def demo_clip(frames: int, seed: int):

@@ -1,4 +1,4 @@
-"""Process-wide setup of the CLI: a SIGTERM handler that forked children do not inherit, OpenVINO's
+"""Process-wide setup of the CLI: signal handlers that forked children do not inherit, OpenVINO's
 usage reporting off unless the user opts in (EDGETRACK_OPENVINO_TELEMETRY=1), and OpenCV's and
 ffmpeg's own log lines off stderr unless the user asks for them."""
 
@@ -7,31 +7,58 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 TELEMETRY_OPT_IN = "EDGETRACK_OPENVINO_TELEMETRY"
 # read by OpenCV when it loads and by its ffmpeg backend when it starts: OFF, and ffmpeg's AV_LOG_QUIET
 NATIVE_LOG_LEVELS = {"OPENCV_LOG_LEVEL": "OFF", "OPENCV_FFMPEG_LOGLEVEL": "-8"}
+_restore_in_child: dict[int, object] = {}  # signal -> the handler a forked child gets back
 _reset_registered = False
 
 
-def install_sigterm_exit(code: int = 143) -> None:
-    """On SIGTERM, exit with `code` through SystemExit (so atomic outputs are discarded), in this process
-    only: a child forked from any thread gets the default action back, so it dies on SIGTERM instead of
-    running this process's cleanup (a library's helper process could otherwise hang its parent)."""
-    global _reset_registered
+@contextmanager
+def handle_signals(handler: Callable, signums: Iterable[int]) -> Iterator[None]:
+    """Run `handler(signum, frame)` on these signals while inside, in this process only; the previous
+    handlers come back on leaving. A child forked meanwhile, from any thread, gets the previous handlers
+    (the default action for SIGTERM) instead of this one: a library's helper process then dies on
+    SIGTERM rather than running this process's code, which could hang its parent. Only the main thread
+    can install handlers: elsewhere this is a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     owner = os.getpid()
 
-    def handler(signum, frame):
+    def in_owner_only(signum, frame):
         if os.getpid() != owner:  # a forked child that runs Python code before the at-fork reset
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
+            signal.signal(signum, previous[signum])
+            signal.raise_signal(signum)
             return
-        sys.exit(code)
+        handler(signum, frame)
 
-    signal.signal(signal.SIGTERM, handler)
+    _register_child_reset()
+    previous = {signum: signal.signal(signum, in_owner_only) for signum in signums}
+    _restore_in_child.update(previous)
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+            _restore_in_child.pop(signum, None)
+
+
+def _register_child_reset() -> None:
+    global _reset_registered
     if not _reset_registered:
-        os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+        os.register_at_fork(after_in_child=_reset_in_child)
         _reset_registered = True
+
+
+def _reset_in_child() -> None:
+    for signum, old in _restore_in_child.items():
+        signal.signal(signum, old)
+    _restore_in_child.clear()
 
 
 def disable_openvino_telemetry() -> None:

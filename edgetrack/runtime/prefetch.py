@@ -42,13 +42,16 @@ class PrefetchedSource(FrameSource):
             target=self._read, args=(slots,), name="edgetrack-decode", daemon=True
         )
         self._thread.start()
-        while True:
-            item = slots.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        try:
+            while True:
+                item = slots.get()
+                if item is _END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:  # the consumer stopped (closed, interrupted or done): frames read ahead are dropped
+            self._stop.set()
 
     def _read(self, slots: queue.Queue) -> None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -46,8 +46,10 @@ class Tracker:
         backend: str = "auto",
         threads: int | None = None,
         precision: str = "f32",
+        min_score: float | None = None,
         color: str = "rgb",
     ):
+        """`min_score` overrides the model's lost-target threshold (its metadata's `min_score`)."""
         if color.lower() not in ("rgb", "bgr"):
             raise EdgetrackError(f"color must be 'rgb' or 'bgr', got {color!r}")
         self._frames_bgr = color.lower() == "bgr"
@@ -56,6 +58,10 @@ class Tracker:
         else:
             self.backend = open_backend(model_path, backend, threads, precision)
         spec = self.backend.spec
+        if min_score is not None:
+            if not 0.0 <= float(min_score) < 1.0:
+                raise EdgetrackError(f"min_score must lie in [0, 1), got {min_score!r}")
+            spec = replace(spec, min_score=float(min_score))
         self.spec = spec
         self._normalize = Normalizer(spec.mean, spec.std, spec.scale, bgr=spec.color == "BGR")
         self._window = hann2d(spec.feat_size)
@@ -121,7 +127,7 @@ class Tracker:
 
     def update(self, frame: np.ndarray) -> tuple[bool, tuple[int, int, int, int]]:
         """OpenCV's tracker interface: (found, integer x,y,w,h box). Found means a finite output with a
-        peak score of at least the model's `min_score`."""
+        peak score of at least the lost-target threshold (`min_score`)."""
         result = self.track(frame)
         return not result.lost and result.score >= self.spec.min_score, tuple(
             int(round(v)) for v in result.box

@@ -1,12 +1,15 @@
 """Output files written atomically: into a temporary file beside the target, moved onto it only when
-the run ends well. An interrupted or failed run leaves neither a half file nor the temporary."""
+the run ends well. An interrupted or failed run leaves neither a half file nor the temporary.
+Box lines can instead stream to stdout (path `-`), one flushed line per frame."""
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import cv2
@@ -15,6 +18,7 @@ import numpy as np
 from edgetrack.errors import EdgetrackError
 
 BOX_COLOR_RGB = (0, 255, 0)
+STDOUT = "-"  # a box output path that means: stream the lines to stdout
 
 
 class AtomicOutput:
@@ -95,22 +99,58 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-class BoxTextWriter(AtomicOutput):
-    """One line per frame: x,y,w,h,score."""
+class LinesOutput(AtomicOutput):
+    """Text lines into a file written atomically or, for the path `-`, straight to stdout (each line
+    flushed at once, for a pipe)."""
 
     def __init__(self, path: Path | str):
-        super().__init__(path)
-        self._file = open(self.tmp_path, "w", encoding="utf-8")  # noqa: SIM115 (closed in _close)
+        self.to_stdout = str(path) == STDOUT
+        if self.to_stdout:
+            self.path = Path(STDOUT)
+            self._file = sys.stdout
+        else:
+            super().__init__(path)
+            self._file = open(self.tmp_path, "w", encoding="utf-8")  # noqa: SIM115 (closed in _close)
 
-    def write(self, box, score: float) -> None:
-        x, y, w, h = box
+    def write_line(self, text: str) -> None:
+        if self.to_stdout:  # a reader that went away raises BrokenPipeError: the run stops there
+            self._file.write(text + "\n")
+            self._file.flush()
+            return
         try:
-            self._file.write(f"{x:.2f},{y:.2f},{w:.2f},{h:.2f},{score:.4f}\n")
+            self._file.write(text + "\n")
         except OSError as exc:
             raise write_error(self.path, exc) from exc
 
+    def commit(self) -> None:
+        if self.to_stdout:
+            self._file.flush()
+        else:
+            super().commit()
+
+    def discard(self) -> None:
+        if not self.to_stdout:
+            super().discard()
+
     def _close(self) -> None:
-        self._file.close()
+        if not self.to_stdout:
+            self._file.close()
+
+
+class BoxTextWriter(LinesOutput):
+    """One line per frame: x,y,w,h,score."""
+
+    def write(self, box, score: float, frame: int | None = None) -> None:
+        x, y, w, h = box
+        self.write_line(f"{x:.2f},{y:.2f},{w:.2f},{h:.2f},{score:.4f}")
+
+
+class JsonLinesWriter(LinesOutput):
+    """One JSON object per frame: {"frame": index in the source, "box": [x, y, w, h], "score": s}."""
+
+    def write(self, box, score: float, frame: int | None = None) -> None:
+        record = {"frame": frame, "box": [round(float(v), 2) for v in box], "score": round(float(score), 4)}
+        self.write_line(json.dumps(record))
 
 
 class AnnotatedVideoWriter(AtomicOutput):

@@ -1,0 +1,80 @@
+"""Choose a checkpoint and its tracking settings (min_score, size_rate) on a validation split: every
+checkpoint x setting runs the torch tracker over the validation sequences; the best mean success AUC wins.
+Writes the winner's architecture (its model_config with the chosen settings) as JSON for
+`edgetrack export --arch-config`, and a JSON report of every combination.
+
+    PYTHONPATH=$PWD python benchmarks/choose_on_validation.py runs/builtin/train/checkpoints/*.pth \
+        --root ../shared/datasets/public-real --sequences Human7 S1606 boat5 bike1 \
+        --arch-out runs/builtin/arch.json --report runs/builtin/validation.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from edgetrack.datasets.registry import open_dataset
+from edgetrack.metrics import success_auc
+from train.evaluate import initial_box_auc, load_trained_model, track_sequence
+
+
+def write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    parser.add_argument("checkpoints", nargs="+", type=Path)
+    parser.add_argument("--kind", default="got10k_train", help="Dataset reader of the validation root.")
+    parser.add_argument("--root", required=True, type=Path)
+    parser.add_argument("--sequences", nargs="+", required=True, help="The validation split's names.")
+    parser.add_argument("--min-scores", nargs="+", type=float, default=[0.0, 0.15, 0.3, 0.45])
+    parser.add_argument("--size-rates", nargs="+", type=float, default=[0.3, 0.6, 1.0])
+    parser.add_argument("--arch-out", required=True, type=Path)
+    parser.add_argument("--report", type=Path)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    dataset = open_dataset(args.kind, args.root)
+    sequences = [dataset.sequence(name) for name in dataset.select(args.sequences)]
+    print(f"keep-the-initial-box AUC on the validation split: {initial_box_auc(sequences):.4f}")
+    rows = []
+    for checkpoint in args.checkpoints:
+        model = load_trained_model(checkpoint)
+        trained = model.config
+        for min_score in args.min_scores:
+            for size_rate in args.size_rates:
+                model.config = dataclasses.replace(trained, min_score=min_score, size_rate=size_rate)
+                aucs = [success_auc(track_sequence(model, seq), seq.gt) for seq in sequences]
+                rows.append(
+                    {
+                        "checkpoint": str(checkpoint),
+                        "min_score": min_score,
+                        "size_rate": size_rate,
+                        "auc": float(np.mean(aucs)),
+                        "per_sequence": dict(zip(args.sequences, map(float, aucs), strict=True)),
+                    }
+                )
+                setting = f"min_score {min_score:.2f} size_rate {size_rate:.2f}"
+                print(f"{checkpoint.name} {setting}: {rows[-1]['auc']:.4f}")
+    best = max(rows, key=lambda row: row["auc"])
+    print(f"chosen: {best['checkpoint']} min_score {best['min_score']} size_rate {best['size_rate']} "
+          f"(validation AUC {best['auc']:.4f})")  # fmt: skip
+    state = torch.load(best["checkpoint"], map_location="cpu", weights_only=True)
+    arch = {**state["model_config"], "min_score": best["min_score"], "size_rate": best["size_rate"]}
+    write_json(args.arch_out, arch)
+    if args.report:
+        write_json(args.report, {"sequences": args.sequences, "chosen": best, "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
