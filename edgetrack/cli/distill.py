@@ -18,7 +18,10 @@ def distill_command(
         help="Distillation config (YAML), e.g. train/configs/compresstracker_ostrack_4block.yaml.",
     ),
     teacher: Path = typer.Option(
-        None, "--teacher", help="Teacher checkpoint (OSTrack or edgetrack training checkpoint)."
+        None,
+        "--teacher",
+        help="Teacher: a checkpoint (OSTrack or edgetrack; CompressTracker) or a tracker file "
+        "(.onnx / .xml; black-box distillation).",
     ),
     teacher_arch: Path = typer.Option(
         None, "--teacher-arch", help="Teacher architecture (default: the checkpoint's own or NAME.json)."
@@ -34,7 +37,7 @@ def distill_command(
         False, "--exist-ok", help="Replace the run in an existing -o folder (its metrics and checkpoints)."
     ),
 ) -> None:
-    """Distil a teacher tracker into an N-stage student (CompressTracker; SSTrack sampling optional)."""
+    """Distil a teacher into a student: CompressTracker (checkpoint) or black-box (tracker file)."""
     from train.distill import load_distill_config, run_distillation
 
     settings, distill = load_distill_config(config, overrides or [])
