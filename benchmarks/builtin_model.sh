@@ -23,8 +23,8 @@ rm -rf "$DATA" "$RUN"
 $EDGETRACK synth --format got10k -o $DATA/train --split train --count 96 --frames 100 --seed 1
 $EDGETRACK synth --format got10k -o $DATA/heldout --split train --count 12 --frames 100 --seed 2
 $EDGETRACK distill -c $CONFIG --teacher "$TEACHER" data.datasets.0.root="$REAL" -o $RUN/train
-CHECKPOINTS=$(ls $RUN/train/checkpoints/epoch_*.pth | tail -3)
-$PYTHON benchmarks/choose_on_validation.py $CHECKPOINTS --root "$REAL" --sequences $VALIDATION \
+$PYTHON benchmarks/choose_on_validation.py $RUN/train/checkpoints/epoch_*.pth --root "$REAL" --sequences $VALIDATION \
+    --min-scores 0 0.2 0.4 --size-rates 0.3 1.0 \
     --arch-out $RUN/arch.json --report $OUT/validation.json
 CHOSEN=$($PYTHON -c "import json, sys; print(json.load(open(sys.argv[1]))['chosen']['checkpoint'])" $OUT/validation.json)
 $EDGETRACK export "$CHOSEN" --arch-config $RUN/arch.json --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
@@ -34,4 +34,4 @@ $PYTHON benchmarks/builtin_eval.py $OUT/edgetrack_builtin.onnx --held-out $DATA/
     --real "$EVAL/OTB/Crossing" "$EVAL/DTB70/Surfing06" "$EVAL/UAV123_10fps/data_seq/UAV123_10fps/wakeboard7" \
     --json $OUT/figures.json
 $EDGETRACK bench $OUT/edgetrack_builtin.onnx "$TEACHER" --source "$EVAL" --precisions fp32 --threads 1 \
-    --peer opencv-vit --json $RUN/bench.json
+    --json $RUN/bench.json
