@@ -2,7 +2,7 @@
 `session.run` with a feed dict vs IOBinding (inputs bound once, outputs preallocated), and OpenVINO
 `infer(dict)` + output copies vs input tensors sharing the arrays' memory, set once.
 
-Usage: PYTHONPATH=$PWD python benchmarks/backend_overheads.py MODEL.onnx [--rounds 50] [--threads 1]
+Usage: python benchmarks/backend_overheads.py MODEL.onnx [--rounds 50] [--threads 1]
 Each variant runs 10 calls in turn per round, so a change of machine load hits all alike; prints the
 median and 10th percentile ms per call.
 """

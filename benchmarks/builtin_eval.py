@@ -2,7 +2,7 @@
 synthetic sequences, on a validation split of a GOT-10k-layout root and on real sequence folders,
 beside the keep-the-initial-box tracker.
 
-    PYTHONPATH=$PWD python benchmarks/builtin_eval.py models/builtin/edgetrack_builtin.onnx \
+    python benchmarks/builtin_eval.py models/builtin/edgetrack_builtin.onnx \
         --held-out data/builtin/heldout --validation ../shared/datasets/public-real Human7 S1606 \
         --real ../shared/fixtures/sequences/OTB/Crossing ... --json out.json
 """

@@ -3,7 +3,7 @@ checkpoint x setting runs the torch tracker over the validation sequences; the b
 Writes the winner's architecture (its model_config with the chosen settings) as JSON for
 `edgetrack export --arch-config`, and a JSON report of every combination.
 
-    PYTHONPATH=$PWD python benchmarks/choose_on_validation.py runs/builtin/train/checkpoints/*.pth \
+    python benchmarks/choose_on_validation.py runs/builtin/train/checkpoints/*.pth \
         --root ../shared/datasets/public-real --sequences Human7 S1606 boat5 bike1 \
         --arch-out runs/builtin/arch.json --report runs/builtin/validation.json
 """
@@ -21,7 +21,7 @@ import torch
 
 from edgetrack.datasets.registry import open_dataset
 from edgetrack.metrics import success_auc
-from train.evaluate import initial_box_auc, load_trained_model, track_sequence
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, track_sequence
 
 
 def write_json(path: Path, data) -> None:

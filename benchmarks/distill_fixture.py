@@ -3,7 +3,7 @@ student for a few steps on OTB Crossing, so that the student can go through `edg
 `edgetrack track`. It checks the plumbing (stages, CE at the stage boundaries, saving, export), not
 accuracy: the teacher has random weights.
 
-    PYTHONPATH=$PWD python benchmarks/distill_fixture.py -o runs/distill_fixture
+    python benchmarks/distill_fixture.py -o runs/distill_fixture
     edgetrack export runs/distill_fixture/student.pth --format onnx -o runs/distill_fixture/student.onnx
     edgetrack track ../shared/fixtures/sequences/OTB/Crossing -m runs/distill_fixture/student.onnx
 """
@@ -17,8 +17,8 @@ import torch
 import yaml
 
 from edgetrack.datasets.folder import load_sequence_folder
-from train.data import Source
-from train.distill import load_distill_config, run_distillation
+from edgetrack.train.data import Source
+from edgetrack.train.distill import load_distill_config, run_distillation
 
 FIXTURE = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures"
 

@@ -1,8 +1,8 @@
 """The distillation experiment on synthetic data, for the same budget:
 
-1. a teacher (default 4 blocks) trained with the training pipeline (`train.trainer.Trainer`, the loop
-   behind `edgetrack train`) on synthetic videos;
-2. a 2-block student distilled from it with CompressTracker (`train.distill.run_distillation`, the
+1. a teacher (default 4 blocks) trained with the training pipeline
+   (`edgetrack.train.trainer.Trainer`, the loop behind `edgetrack train`) on synthetic videos;
+2. a 2-block student distilled from it with CompressTracker (`edgetrack.train.distill.run_distillation`, the
    loop behind `edgetrack distill`);
 3. the same 2-block student, from the same initialisation (copied from the teacher as distillation
    does), trained on the ground truth only, same samples, epochs and schedule;
@@ -13,7 +13,7 @@ tracker that keeps the initial box. The sequences are written by this script (a 
 drifting and changing scale over a cluttered background with a look-alike distractor), so it runs
 where no dataset reader is installed.
 
-    PYTHONPATH=$PWD python benchmarks/distill_synthetic.py -o runs/distill_synthetic
+    python benchmarks/distill_synthetic.py -o runs/distill_synthetic
 
 Writes OUT/results.json. The budget is in samples; no timing is measured.
 """
@@ -30,12 +30,12 @@ import torch
 import yaml
 
 from edgetrack.datasets import Sequence
-from models.ostrack import build_tracker
-from train.config import load_config
-from train.data import Source
-from train.distill import load_distill_config, prepare_distillation, run_distillation
-from train.evaluate import initial_box_auc, load_trained_model, model_auc
-from train.trainer import Trainer
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.config import load_config
+from edgetrack.train.data import Source
+from edgetrack.train.distill import load_distill_config, prepare_distillation, run_distillation
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc
+from edgetrack.train.trainer import Trainer
 
 FRAME = 128
 MODEL = dict(

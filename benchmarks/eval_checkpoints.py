@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from edgetrack.datasets.registry import open_dataset
-from train.evaluate import initial_box_auc, load_trained_model, model_auc
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc
 
 
 def main() -> None:

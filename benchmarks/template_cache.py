@@ -2,7 +2,7 @@
 and the one-graph export of the same checkpoint give the same boxes on every frame of the given
 sequences; prints the largest box difference and the per-frame inference time of each.
 
-Usage: PYTHONPATH=$PWD python benchmarks/template_cache.py CHECKPOINT
+Usage: python benchmarks/template_cache.py CHECKPOINT
        [--sequences ../shared/fixtures/sequences] [--out runs/template_cache] [--threads 1]
 The speed-up is then measured with `edgetrack bench OUT/student.onnx OUT/student_single.onnx ...`.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.export import ExportRequest, run_export
 from edgetrack.datasets.discover import find_sequences
 from edgetrack.datasets.sequence import read_rgb
+from edgetrack.deploy.export import ExportRequest, run_export
 from edgetrack.runtime.backends import open_backend
 from edgetrack.runtime.tracker import Tracker
 

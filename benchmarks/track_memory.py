@@ -1,6 +1,6 @@
 """Memory of `edgetrack track` on an endless live source: the process's RSS over a long generated stream.
 
-    PYTHONPATH=. python benchmarks/track_memory.py [--frames 20000] [--fps 30] [--size 640x360]
+    python benchmarks/track_memory.py [--frames 20000] [--fps 30] [--size 640x360]
         [--serve] [--out DIR]
 
 A generated live source delivers a new 640x360 frame (a textured square drifting over a noisy

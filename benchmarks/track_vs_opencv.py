@@ -1,6 +1,6 @@
 """edgetrack's tracker vs OpenCV's cv2.TrackerVit: same model, same frames, same thread count, one run.
 
-    PYTHONPATH=. python benchmarks/track_vs_opencv.py [--model M] [--threads 1] [--repeats 3]
+    python benchmarks/track_vs_opencv.py [--model M] [--threads 1] [--repeats 3]
 
 Frames are decoded into memory first (decode excluded for both). Both trackers step through each
 sequence in lockstep, one frame each in turn, so machine load hits both alike; FPS is frames / total

@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 
 from edgetrack.datasets.registry import open_dataset
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from train.config import load_config
-from train.evaluate import initial_box_auc, load_trained_model, model_auc
-from train.launch import run_training
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.config import load_config
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc
+from edgetrack.train.launch import run_training
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Check that the fixture tracker exports to ONNX (legacy torch.onnx.export, opset 17, CE mask baked in)
 and that onnxruntime reproduces the torch maps and the official Crossing boxes.
 
-Usage: PYTHONPATH=$PWD python benchmarks/verify_onnx_export.py [--fixtures ../shared/fixtures]
+Usage: python benchmarks/verify_onnx_export.py [--fixtures ../shared/fixtures]
 This is a check of export-friendliness, not the exporter (deploy/ builds that).
 """
 
@@ -20,10 +20,10 @@ from rich.progress import track
 
 from edgetrack.datasets.folder import load_sequence_folder
 from edgetrack.datasets.sequence import load_boxes, read_rgb
-from models.checkpoint import load_checkpoint
-from models.config import TrackerConfig
-from models.ostrack import TrackerMaps, build_tracker
-from models.torch_tracker import TorchTracker
+from edgetrack.models.checkpoint import load_checkpoint
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import TrackerMaps, build_tracker
+from edgetrack.models.torch_tracker import TorchTracker
 
 MAP_NAMES = ("score_map", "size_map", "offset_map")
 

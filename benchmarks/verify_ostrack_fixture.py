@@ -1,6 +1,6 @@
 """Whole-sequence parity with the official OSTrack tracker on OTB Crossing (the test runs a prefix).
 
-Usage: PYTHONPATH=$PWD python benchmarks/verify_ostrack_fixture.py [--fixtures ../shared/fixtures]
+Usage: python benchmarks/verify_ostrack_fixture.py [--fixtures ../shared/fixtures]
 Prints the largest per-frame deviation from ostrack_tiny_ce_boxes.txt, the map/box deviation on the
 reference I/O, and exits 1 if a frame is off by 0.5 px or more.
 """
@@ -17,10 +17,10 @@ from rich.progress import track
 
 from edgetrack.datasets.folder import load_sequence_folder
 from edgetrack.datasets.sequence import load_boxes, read_rgb
-from models.checkpoint import load_checkpoint
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from models.torch_tracker import TorchTracker
+from edgetrack.models.checkpoint import load_checkpoint
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.models.torch_tracker import TorchTracker
 
 TOLERANCE_PX = 0.5
 

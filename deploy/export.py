@@ -4,7 +4,7 @@ int8, checked against its reference before anything is written to OUT.
 fp32 and int8 exist for both formats; fp16 is an IR with fp16-compressed weights; bf16 is a runtime
 precision (OpenVINO's INFERENCE_PRECISION_HINT): the file is the fp32 IR, the check runs it in bf16.
 
-A checkpoint with asymmetric attention exports in two parts (models.template_cache): OUT is the
+A checkpoint with asymmetric attention exports in two parts (edgetrack.models.template_cache): OUT is the
 track part and OUT's NAME.init.onnx / .xml beside it the init part, which OUT's metadata names
 (`template_cache`). `template_cache=False` exports it as one graph instead.
 """
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.calibration import CropPair, crop_pairs
-from deploy.onnx_io import load_onnx, save_onnx, set_metadata
-from deploy.outputs import atomic_outputs
-from deploy.spec import file_sha256, read_onnx_contract, spec_for_config, with_precision
-from deploy.verify import BoxAgreement, OutputDiff, box_agreement, compare_outputs
 from edgetrack.datasets.discover import find_sequences
+from edgetrack.deploy.calibration import CropPair, crop_pairs
+from edgetrack.deploy.onnx_io import load_onnx, save_onnx, set_metadata
+from edgetrack.deploy.outputs import atomic_outputs
+from edgetrack.deploy.spec import file_sha256, read_onnx_contract, spec_for_config, with_precision
+from edgetrack.deploy.verify import BoxAgreement, OutputDiff, box_agreement, compare_outputs
 from edgetrack.errors import EdgetrackError
 from edgetrack.modelstats import model_stats
 from edgetrack.runtime.backends import Backend, open_backend
@@ -124,12 +124,12 @@ class _Reference:
             self.name = f"fp32 ONNX {req.source.name} (onnxruntime)"
             self.counts = _onnx_counts(req.source)
         else:
-            from deploy.torch_export import load_tracker, torch_to_onnx
+            from edgetrack.deploy.torch_export import load_tracker, torch_to_onnx
 
             self.torch_model, config = load_tracker(req.source, req.arch_config)
             self.cached = config.asymmetric_attention and req.template_cache
             if self.cached:
-                from deploy.torch_export import template_cache_to_onnx
+                from edgetrack.deploy.torch_export import template_cache_to_onnx
 
                 if req.precision == "int8":
                     raise EdgetrackError("int8 is not available for a two-part (template-cached) export yet: "
@@ -156,13 +156,13 @@ class _Reference:
         """The reference as a runtime backend: torch eager, or the fp32 ONNX on onnxruntime."""
         if self.torch_model is None:
             return open_backend(self.fp32_onnx, "onnxruntime", threads)
-        from deploy.torch_backend import TorchBackend
+        from edgetrack.deploy.torch_backend import TorchBackend
 
         return TorchBackend(self.torch_model, self.source, threads)
 
 
 def _torch_counts(model) -> dict[str, int]:
-    from models.complexity import count_complexity
+    from edgetrack.models.complexity import count_complexity
 
     counted = count_complexity(model)
     return {"params": counted.params, "macs": counted.macs}
@@ -196,7 +196,7 @@ def _write_init(req: ExportRequest, ref: _Reference, target: Path) -> None:
         set_metadata(ref.init_proto, spec, {}, counts)
         save_onnx(ref.init_proto, target)
         return
-    from deploy.openvino_io import ov_model_from_onnx, save_ir_files
+    from edgetrack.deploy.openvino_io import ov_model_from_onnx, save_ir_files
 
     model = ov_model_from_onnx(ref.fp32_init_onnx)
     save_ir_files(model, target, spec, counts, compress_to_fp16=req.precision == "fp16")
@@ -208,7 +208,7 @@ def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPa
     spec = with_precision(ref.spec, file_precision)
     if req.format == "onnx":
         if req.precision == "int8":
-            from deploy.quantize import quantize_onnx
+            from edgetrack.deploy.quantize import quantize_onnx
 
             quantize_onnx(ref.fp32_onnx, target, pairs, ref.io)
             proto = load_onnx(target)
@@ -217,11 +217,11 @@ def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPa
         set_metadata(proto, spec, ref.carried, ref.counts)
         save_onnx(proto, target)
         return spec
-    from deploy.openvino_io import ov_model_from_onnx, save_ir_files
+    from edgetrack.deploy.openvino_io import ov_model_from_onnx, save_ir_files
 
     model = ov_model_from_onnx(ref.fp32_onnx)
     if req.precision == "int8":
-        from deploy.quantize import quantize_openvino
+        from edgetrack.deploy.quantize import quantize_openvino
 
         model = quantize_openvino(model, pairs, ref.io)
     save_ir_files(model, target, spec, ref.counts, compress_to_fp16=req.precision == "fp16")

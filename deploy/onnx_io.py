@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy.spec import metadata_json
+from edgetrack.deploy.spec import metadata_json
 from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import METADATA_KEY, ModelSpec
 

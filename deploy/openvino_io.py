@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy.spec import metadata_json
+from edgetrack.deploy.spec import metadata_json
 from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import METADATA_KEY, ModelSpec
 
@@ -27,7 +27,7 @@ def save_ir_files(
     model, xml_path: Path, spec: ModelSpec, counts: dict[str, int], compress_to_fp16: bool = False
 ) -> None:
     """Write model as xml_path and the .bin beside it, with spec as metadata (callers make it atomic:
-    deploy.outputs.atomic_outputs)."""
+    edgetrack.deploy.outputs.atomic_outputs)."""
     import openvino as ov
 
     model.set_rt_info(metadata_json(spec, counts), RT_INFO_PATH)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.calibration import CropPair
+from edgetrack.deploy.calibration import CropPair
 from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import ModelIO
 

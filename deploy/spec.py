@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from edgetrack.errors import EdgetrackError
-from edgetrack.hashing import file_sha256  # noqa: F401  (deploy.spec.file_sha256 for export)
+from edgetrack.hashing import file_sha256  # noqa: F401  (edgetrack.deploy.spec.file_sha256 for export)
 from edgetrack.runtime.metadata import METADATA_KEY, ModelIO, ModelSpec, resolve_contract
 
 FILE_PRECISIONS = ("fp32", "fp16", "int8")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from deploy.spec import spec_for_config
+from edgetrack.deploy.spec import spec_for_config
 from edgetrack.runtime.backends import Backend
 from edgetrack.runtime.metadata import ModelIO
 

@@ -16,11 +16,11 @@ def load_tracker(checkpoint: Path, arch_config: Path | None = None):
     """(model in eval mode, TrackerConfig) from a checkpoint and its architecture: --arch-config, else
     the one the checkpoint carries or a NAME.json / NAME.yaml beside it.
 
-    A checkpoint that does not fit the architecture raises models.checkpoint's EdgetrackError,
+    A checkpoint that does not fit the architecture raises edgetrack.models.checkpoint's EdgetrackError,
     which names the missing / unexpected / mis-shaped keys.
     """
-    from models.checkpoint import checkpoint_architecture, load_checkpoint
-    from models.ostrack import build_tracker
+    from edgetrack.models.checkpoint import checkpoint_architecture, load_checkpoint
+    from edgetrack.models.ostrack import build_tracker
 
     found = checkpoint_architecture(checkpoint, arch_config)
     if found is None:
@@ -34,7 +34,7 @@ def torch_to_onnx(model):
     """The model's (template, search) -> (score, size, offset) graph as an onnx.ModelProto."""
     import torch
 
-    from models.ostrack import TrackerMaps
+    from edgetrack.models.ostrack import TrackerMaps
 
     cfg = model.config
     template = torch.zeros(1, 3, cfg.template_size, cfg.template_size)
@@ -43,11 +43,12 @@ def torch_to_onnx(model):
 
 
 def template_cache_to_onnx(model):
-    """The two parts of a model with asymmetric attention (models.template_cache) as onnx.ModelProtos:
-    init (template -> template_kv[, template_q]) and track (search + the cache -> score, size, offset)."""
+    """The two parts of a model with asymmetric attention (edgetrack.models.template_cache) as
+    onnx.ModelProtos: init (template -> template_kv[, template_q]) and track (search + the cache ->
+    score, size, offset)."""
     import torch
 
-    from models.template_cache import CACHE_NAMES, CachedSearchTracker, TemplateEncoder
+    from edgetrack.models.template_cache import CACHE_NAMES, CachedSearchTracker, TemplateEncoder
 
     cfg = model.config
     template = torch.zeros(1, 3, cfg.template_size, cfg.template_size)

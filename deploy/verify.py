@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from rich.progress import Progress
 
-from deploy.calibration import CropPair
 from edgetrack.boxes import iou_xywh
 from edgetrack.datasets.sequence import Sequence, read_rgb
+from edgetrack.deploy.calibration import CropPair
 from edgetrack.runtime.metadata import OUTPUT_NAMES
 
 Maps = tuple[np.ndarray, np.ndarray, np.ndarray]

@@ -242,9 +242,9 @@ def plan_rows(
 
 def _torch_rows(path: Path, arch_config: Path | None, threads: list[int]) -> list[Row]:
     """PyTorch eager rows for a checkpoint (torch imported here only)."""
-    from deploy.torch_backend import TorchBackend
-    from deploy.torch_export import load_tracker
-    from models.complexity import count_complexity
+    from edgetrack.deploy.torch_backend import TorchBackend
+    from edgetrack.deploy.torch_export import load_tracker
+    from edgetrack.models.complexity import count_complexity
 
     model, _ = load_tracker(path, arch_config)
     counted = count_complexity(model)

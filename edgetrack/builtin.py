@@ -1,20 +1,32 @@
-"""The built-in tracker that ships with edgetrack (models/builtin/, trained on synthetic data only)."""
+"""The built-in tracker that ships with edgetrack (package data of edgetrack.models: the repository's
+models/builtin/, trained on synthetic data only)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from edgetrack.errors import EdgetrackError
 
-# models/ sits beside edgetrack/ in the repository and in site-packages (package data of `models`).
-BUILTIN_MODEL = Path(__file__).resolve().parents[1] / "models" / "builtin" / "edgetrack_builtin.onnx"
+
+def _builtin_model_file() -> Path | None:
+    """The built-in ONNX file inside the `edgetrack.models` package (the repository's models/, mapped
+    by the packaging), found without importing that package; None when this install lacks it."""
+    spec = importlib.util.find_spec("edgetrack.models")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).resolve() / "builtin" / "edgetrack_builtin.onnx"
+
+
+BUILTIN_MODEL = _builtin_model_file()
 
 
 def builtin_model_path() -> Path:
     """Path of the built-in ONNX tracker; a clear error if this install lacks it."""
-    if not BUILTIN_MODEL.is_file():
+    if BUILTIN_MODEL is None or not BUILTIN_MODEL.is_file():
         raise EdgetrackError(
-            f"the built-in model {BUILTIN_MODEL} is missing: reinstall edgetrack or run `make builtin-model`"
+            f"the built-in model {BUILTIN_MODEL or 'edgetrack_builtin.onnx'} is missing: "
+            "reinstall edgetrack or run `make builtin-model`"
         )
     return BUILTIN_MODEL
 

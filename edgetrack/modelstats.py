@@ -1,7 +1,7 @@
 """What a model file holds, read through OpenVINO (ONNX and IR alike, no torch): the `edgetrack`
 metadata, whether it is int8, and counted parameters and MACs.
 
-MACs follow models.complexity's rule: every MatMul (linear layers and the attention products) and
+MACs follow edgetrack.models.complexity's rule: every MatMul (linear layers and the attention products) and
 convolution at the graph's static shapes, nothing else. OpenVINO's reader infers every shape (ONNX
 Gemm arrives as MatMul); a MatMul with a constant operand counts as a linear layer, one between two
 activations (q @ k^T, attn @ v) as an attention product, and so do both products of a fused

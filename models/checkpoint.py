@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 
 from edgetrack.errors import EdgetrackError
-from models.config import TrackerConfig
-from models.ostrack import OSTrack
-from models.vit import resize_pos_embed_grid
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import OSTrack
+from edgetrack.models.vit import resize_pos_embed_grid
 
 STATE_DICT_KEYS = ("net", "model", "state_dict", "model_state_dict")
 ARCH_SUFFIXES = (".json", ".yaml", ".yml")  # architecture files beside a checkpoint

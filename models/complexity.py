@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from models.ostrack import OSTrack
-from models.vit import MatMul
+from edgetrack.models.ostrack import OSTrack
+from edgetrack.models.vit import MatMul
 
 
 @dataclass

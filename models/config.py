@@ -28,7 +28,7 @@ class TrackerConfig:
     how far each frame's predicted size moves the tracked size (1: replaces it, as OSTrack; see damp_size).
     Below a peak score of `min_score` the tracker keeps its previous box (0: never, as OSTrack).
     With `asymmetric_attention` template tokens attend only to template tokens (search tokens to
-    both), so an export can encode the template once per target (models.template_cache).
+    both), so an export can encode the template once per target (edgetrack.models.template_cache).
     """
 
     embed_dim: int = 768

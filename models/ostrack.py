@@ -6,10 +6,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models.ce import eliminate_candidates, restore_search_tokens, template_center_mask
-from models.config import TrackerConfig
-from models.head import CenterHead
-from models.vit import Block, PatchEmbed, layer_norm, resize_pos_embed_grid
+from edgetrack.models.ce import eliminate_candidates, restore_search_tokens, template_center_mask
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.head import CenterHead
+from edgetrack.models.vit import Block, PatchEmbed, layer_norm, resize_pos_embed_grid
 
 
 class ViTBackbone(nn.Module):

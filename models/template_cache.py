@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from edgetrack.errors import EdgetrackError
-from models.ce import keep_best_search_tokens, restore_search_tokens
-from models.ostrack import OSTrack
+from edgetrack.models.ce import keep_best_search_tokens, restore_search_tokens
+from edgetrack.models.ostrack import OSTrack
 
 CACHE_NAMES = ("template_kv", "template_q")
 

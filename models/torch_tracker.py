@@ -7,9 +7,9 @@ import numpy as np
 import torch
 
 from edgetrack.boxes import check_init_box
+from edgetrack.models.ostrack import OSTrack
 from edgetrack.postprocess import decode_peak, hann2d, next_box
 from edgetrack.preprocess import Normalizer, sample_target
-from models.ostrack import OSTrack
 
 
 class TorchTracker:

@@ -20,8 +20,8 @@ def small_checkpoint(folder: Path, seed: int = 0, arch: dict | None = None) -> t
     """An OSTrack-style checkpoint {'net': state_dict} of a random small tracker and its arch JSON."""
     import torch
 
-    from models.config import TrackerConfig
-    from models.ostrack import build_tracker
+    from edgetrack.models.config import TrackerConfig
+    from edgetrack.models.ostrack import build_tracker
 
     arch = arch or SMALL_ARCH
     arch_path = folder / "small.json"

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from deploy_helpers import synthetic_sequence
@@ -16,7 +15,6 @@ from typer.testing import CliRunner
 
 from edgetrack.cli import _register, app
 
-ROOT = Path(__file__).resolve().parents[1]
 TYPES = {
     "model": str, "backend": str, "precision": str, "threads": int, "model_ms_p50": float,
     "model_ms_p90": float, "model_ms_mean": float, "e2e_ms_mean": float, "e2e_ms_p50": float,
@@ -69,9 +67,9 @@ def test_torch_checkpoint_gives_an_eager_row(tmp_path, single_torch_thread):
     pytest.importorskip("torch")
     from deploy_helpers import small_checkpoint
 
-    from models.complexity import count_complexity
-    from models.config import TrackerConfig
-    from models.ostrack import build_tracker
+    from edgetrack.models.complexity import count_complexity
+    from edgetrack.models.config import TrackerConfig
+    from edgetrack.models.ostrack import build_tracker
 
     checkpoint, arch = small_checkpoint(tmp_path)
     seq = synthetic_sequence(tmp_path / "seq", frames=4)
@@ -109,7 +107,7 @@ def test_bad_input_is_one_line(models, tmp_path, args, expected):
     fp32, _, seq = models
     out = tmp_path / "out"
     out.mkdir()
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    env = {"PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "edgetrack", "bench", str(fp32), "--source", str(seq), *args,
                "--json", str(out / "rows.json")]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)

@@ -14,13 +14,13 @@ from train_helpers import TINY_MODEL, tiny_config, tiny_sources
 
 from edgetrack.datasets import read_rgb
 from edgetrack.errors import EdgetrackError
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from train.blackbox import BlackBoxObjective, BlackBoxWeights
-from train.data import PairDataset, processing_from
-from train.distill import load_distill_config
-from train.losses import BoxLossWeights
-from train.teacher import BlackBoxTeacher, resample_score_map
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.blackbox import BlackBoxObjective, BlackBoxWeights
+from edgetrack.train.data import PairDataset, processing_from
+from edgetrack.train.distill import load_distill_config
+from edgetrack.train.losses import BoxLossWeights
+from edgetrack.train.teacher import BlackBoxTeacher, resample_score_map
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT = {**TINY_MODEL, "patch_size": 8}  # 64 / 8: an 8x8 score map against the teacher's 4x4
@@ -118,7 +118,7 @@ def test_onnx_teacher_drives_distillation_and_its_terms_decrease(tmp_path, singl
 
 
 def run_distill(*args: str) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(ROOT), "COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    env = {"COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "edgetrack", "distill", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 

@@ -25,7 +25,7 @@ def run_info(*args: str, block: tuple[str, ...] = ()) -> subprocess.CompletedPro
     )
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={"PYTHONPATH": str(ROOT), "COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        env={"COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
 
 
@@ -52,9 +52,9 @@ def tiny_onnx(path: Path, metadata: dict | None) -> None:
 def test_info_on_checkpoint_counts_with_its_architecture(tmp_path):
     import torch
 
-    from models.complexity import count_complexity
-    from models.config import TrackerConfig
-    from models.ostrack import build_tracker
+    from edgetrack.models.complexity import count_complexity
+    from edgetrack.models.config import TrackerConfig
+    from edgetrack.models.ostrack import build_tracker
 
     cfg = TrackerConfig.from_dict(ARCH)
     model = build_tracker(cfg)

@@ -27,7 +27,7 @@ def inputs(tmp_path_factory):
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "COLUMNS": "80"}
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "80"}
     command = [sys.executable, "-m", "edgetrack", "export", *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
@@ -69,8 +69,8 @@ def test_training_checkpoint_exports_with_the_architecture_it_carries(tmp_path):
     import onnx
     import torch
 
-    from models.config import TrackerConfig
-    from models.ostrack import build_tracker
+    from edgetrack.models.config import TrackerConfig
+    from edgetrack.models.ostrack import build_tracker
 
     arch = {**SMALL_ARCH, "min_score": 0.25}
     model = build_tracker(TrackerConfig.from_dict(arch))

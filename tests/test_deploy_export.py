@@ -12,10 +12,10 @@ from deploy_helpers import small_checkpoint, synthetic_sequence
 pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
-from deploy.export import ExportRequest, run_export  # noqa: E402
-from deploy.spec import file_sha256, spec_for_config  # noqa: E402
+from edgetrack.deploy.export import ExportRequest, run_export  # noqa: E402
+from edgetrack.deploy.spec import file_sha256, spec_for_config  # noqa: E402
+from edgetrack.models.config import TrackerConfig  # noqa: E402
 from edgetrack.runtime.backends import OnnxRuntimeBackend, OpenVinoBackend  # noqa: E402
-from models.config import TrackerConfig  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,8 @@ def test_onnx_is_one_file_with_contract_names(small, tmp_path, single_torch_thre
     assert [o.name for o in model.graph.output] == ["score", "size", "offset"]
     assert [d.dim_value for d in model.graph.input[1].type.tensor_type.shape.dim] == [1, 3, 64, 64]
     # onnxruntime int8 keeps these float: both patch embeddings and each map's last conv
-    from deploy.quantize import sensitive_nodes
-    from deploy.spec import read_onnx_contract
+    from edgetrack.deploy.quantize import sensitive_nodes
+    from edgetrack.deploy.spec import read_onnx_contract
 
     kept = sensitive_nodes(model, read_onnx_contract(model)[1])
     assert kept == sorted(
@@ -72,12 +72,13 @@ def test_onnx_is_one_file_with_contract_names(small, tmp_path, single_torch_thre
     )
     meta = json.loads({p.key: p.value for p in model.metadata_props}["edgetrack"])
     assert meta["precision"] == "fp32"
-    # MACs stored from models.complexity; the graph count (no torch) finds the same MatMuls and Convs
+    # MACs stored from edgetrack.models.complexity; the graph count (no torch) finds the same MatMuls
+    # and Convs
     import openvino as ov
 
+    from edgetrack.models.complexity import count_complexity
+    from edgetrack.models.ostrack import build_tracker
     from edgetrack.modelstats import graph_counts
-    from models.complexity import count_complexity
-    from models.ostrack import build_tracker
 
     counted = count_complexity(build_tracker(TrackerConfig.load(small[1])))
     assert (meta["params"], meta["macs"]) == (counted.params, counted.macs)
@@ -130,7 +131,7 @@ def test_onnx_input_is_quantised_against_fp32_onnx_keeping_its_metadata(small, t
 
 
 def test_failed_check_leaves_nothing(small, tmp_path, monkeypatch, single_torch_thread):
-    import deploy.export as export_module
+    import edgetrack.deploy.export as export_module
 
     def broken_compare(reference, candidate, pairs):
         raise RuntimeError("check crashed")
@@ -142,8 +143,8 @@ def test_failed_check_leaves_nothing(small, tmp_path, monkeypatch, single_torch_
 
 
 def test_crops_follow_the_spec_normalisation(small):
-    from deploy.calibration import crop_pairs
     from edgetrack.datasets.discover import find_sequences
+    from edgetrack.deploy.calibration import crop_pairs
     from edgetrack.runtime.metadata import ModelSpec
 
     sequences = find_sequences(small[2])

@@ -1,4 +1,4 @@
-"""deploy.verify.box_agreement: closed-loop tracking IoU against IoU on the reference's crops."""
+"""edgetrack.deploy.verify.box_agreement: closed-loop tracking IoU against IoU on the reference's crops."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from deploy_helpers import synthetic_sequence
 
-from deploy.verify import box_agreement
 from edgetrack.datasets.discover import find_sequences
+from edgetrack.deploy.verify import box_agreement
 
 
 class StepTracker:

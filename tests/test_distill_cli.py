@@ -12,7 +12,7 @@ import torch
 from conftest import need_shared
 
 from edgetrack.errors import EdgetrackError
-from train.distill import (
+from edgetrack.train.distill import (
     StageProjections,
     load_distill_config,
     load_teacher,
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_distill(*args: str) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(ROOT), "COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    env = {"COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "edgetrack", "distill", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
 
@@ -102,9 +102,9 @@ def test_distill_command_end_to_end(tmp_path):
 
     from edgetrack.cli import app
     from edgetrack.cli.commands import distill_command  # noqa: F401  (registers the verbs)
-    from models.config import TrackerConfig
-    from models.ostrack import build_tracker
-    from train.evaluate import load_trained_model
+    from edgetrack.models.config import TrackerConfig
+    from edgetrack.models.ostrack import build_tracker
+    from edgetrack.train.evaluate import load_trained_model
 
     moving_square_sequence(tmp_path / "data" / "videos", "v0", 12, seed=0)
     teacher = build_tracker(TrackerConfig.from_dict({**TINY_MODEL, "depth": 4}))

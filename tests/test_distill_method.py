@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from edgetrack.errors import EdgetrackError
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from train.distill import (
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.distill import (
     DistillConfig,
     StageProjections,
     divide_stages,
@@ -170,7 +170,7 @@ def test_distill_config_defaults_match_the_paper():
 
 
 def test_a_draw_always_runs_at_least_one_student_stage():
-    from train.distill import CompressTrackerObjective
+    from edgetrack.train.distill import CompressTrackerObjective
 
     teacher, student, _, _ = _pair(teacher_depth=4, student_depth=2, n_stages=2)
     objective = CompressTrackerObjective(teacher, student.config, DistillConfig(stages=2, p_init=0.0), None)

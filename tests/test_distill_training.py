@@ -8,17 +8,17 @@ import torch
 import yaml
 from train_helpers import tiny_sources
 
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from train.distill import (
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.distill import (
     CompressTrackerObjective,
     load_distill_config,
     prepare_distillation,
     run_distillation,
     save_student,
 )
-from train.evaluate import load_trained_model
-from train.trainer import Trainer
+from edgetrack.train.evaluate import load_trained_model
+from edgetrack.train.trainer import Trainer
 
 TEACHER = dict(
     embed_dim=32,
@@ -72,7 +72,7 @@ def _teacher_state(objective):
 
 
 def test_a_replacement_step_updates_only_the_student(tmp_path, sources, teacher_checkpoint):
-    from train.distill import load_teacher
+    from edgetrack.train.distill import load_teacher
 
     config, distill = _config(tmp_path, teacher_checkpoint)
     teacher = load_teacher(teacher_checkpoint)
@@ -94,7 +94,7 @@ def test_a_replacement_step_updates_only_the_student(tmp_path, sources, teacher_
 
 
 def test_teacher_targets_are_deterministic(tmp_path, teacher_checkpoint):
-    from train.distill import load_teacher
+    from edgetrack.train.distill import load_teacher
 
     teacher = load_teacher(teacher_checkpoint)
     objective = CompressTrackerObjective(
@@ -159,7 +159,7 @@ def test_asymmetric_attention_student_distils_with_sstrack_and_splits_for_cachin
 ):
     # CompressTracker (teacher blocks replace student stages at random) + SSTrack's interval sampler,
     # into a student whose template attends only to itself: its template can be cached after export
-    from models.template_cache import CachedSearchTracker, TemplateEncoder
+    from edgetrack.models.template_cache import CachedSearchTracker, TemplateEncoder
 
     options = ("model.asymmetric_attention=true", "sampler.kind=interval", "sampler.max_interval=40",
                "sampler.bin_width=10", "sampler.gradient_scaling=true")  # fmt: skip

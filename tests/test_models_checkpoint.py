@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from edgetrack.errors import EdgetrackError
-from models.checkpoint import checkpoint_architecture, load_checkpoint
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
+from edgetrack.models.checkpoint import checkpoint_architecture, load_checkpoint
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 

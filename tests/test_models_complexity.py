@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models.complexity import count_complexity
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
+from edgetrack.models.complexity import count_complexity
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 

@@ -9,8 +9,8 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from models.config import TrackerConfig
-from models.ostrack import TrackerMaps, build_tracker
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import TrackerMaps, build_tracker
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 

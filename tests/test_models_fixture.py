@@ -9,11 +9,11 @@ from conftest import need_shared
 
 from edgetrack.datasets.folder import load_sequence_folder
 from edgetrack.datasets.sequence import load_boxes, read_rgb
-from models.ce import template_center_mask
-from models.checkpoint import load_checkpoint
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from models.torch_tracker import TorchTracker
+from edgetrack.models.ce import template_center_mask
+from edgetrack.models.checkpoint import load_checkpoint
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.models.torch_tracker import TorchTracker
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 

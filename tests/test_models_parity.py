@@ -12,12 +12,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from edgetrack.models.ce import template_center_mask
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.models.torch_tracker import TorchTracker
+from edgetrack.models.vit import resize_pos_embed_grid
 from edgetrack.preprocess import Normalizer, sample_target
-from models.ce import template_center_mask
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from models.torch_tracker import TorchTracker
-from models.vit import resize_pos_embed_grid
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 

@@ -20,7 +20,7 @@ TEACHER = ROOT / "models" / "builtin" / "edgetrack_builtin.onnx"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {"PYTHONPATH": str(ROOT), "COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    env = {"COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "edgetrack", "pseudo-label", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 

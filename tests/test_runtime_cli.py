@@ -15,8 +15,6 @@ import pytest
 from cli_helpers import run_cli
 from runtime_models import pooled_score_model
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture
 def model(tmp_path) -> Path:
@@ -243,7 +241,7 @@ def test_tracking_never_imports_torch(tmp_path, model, frames):
     """A subprocess where any torch import fails runs the whole CLI and tracks; no traceback."""
     txt = tmp_path / "o.txt"
     args = ["track", str(frames), "--model", str(model), "--init", "24,24,8,8", "--save-txt", str(txt)]
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    env = {"PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", NO_TORCH, *args], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and len(txt.read_text().splitlines()) == 5

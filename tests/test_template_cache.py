@@ -9,13 +9,13 @@ torch = pytest.importorskip("torch")
 
 from deploy_helpers import SMALL_ARCH, small_checkpoint, synthetic_sequence  # noqa: E402
 
-from deploy.export import ExportRequest, run_export  # noqa: E402
+from edgetrack.deploy.export import ExportRequest, run_export  # noqa: E402
 from edgetrack.errors import EdgetrackError  # noqa: E402
+from edgetrack.models.config import TrackerConfig  # noqa: E402
+from edgetrack.models.ostrack import TrackerMaps, build_tracker  # noqa: E402
+from edgetrack.models.template_cache import CachedSearchTracker, TemplateEncoder  # noqa: E402
 from edgetrack.runtime.backends import TemplateCachedBackend, open_backend  # noqa: E402
 from edgetrack.runtime.tracker import Tracker  # noqa: E402
-from models.config import TrackerConfig  # noqa: E402
-from models.ostrack import TrackerMaps, build_tracker  # noqa: E402
-from models.template_cache import CachedSearchTracker, TemplateEncoder  # noqa: E402
 
 CACHED_ARCH = {**SMALL_ARCH, "asymmetric_attention": True, "depth": 3, "ce_loc": [1, 2]}
 

@@ -1,6 +1,5 @@
 """`edgetrack train` command-line errors: one red line, exit code 2, nothing written."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,11 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "edgetrack", "train", *args],
         cwd=cwd,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

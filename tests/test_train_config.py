@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from edgetrack.errors import EdgetrackError
-from train.config import load_config
+from edgetrack.train.config import load_config
 
 YAML = """
 model: {embed_dim: 96, depth: 4}
@@ -85,9 +85,9 @@ SHIPPED = sorted((Path(__file__).resolve().parents[1] / "train" / "configs").glo
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_configs_load_with_a_valid_tracker(path):
     """Every config under train/configs reads (training or distillation) and builds a valid architecture."""
-    from models.config import TrackerConfig
-    from train.config import read_yaml_with_base
-    from train.distill import load_distill_config
+    from edgetrack.models.config import TrackerConfig
+    from edgetrack.train.config import read_yaml_with_base
+    from edgetrack.train.distill import load_distill_config
 
     is_distill = "distill" in read_yaml_with_base(path)
     config = load_distill_config(path)[0] if is_distill else load_config(path)

@@ -8,9 +8,9 @@ import torch
 import torch.multiprocessing as mp
 from train_helpers import tiny_config, tiny_sources
 
-from train.distributed import free_port, init_process_group, shutdown
-from train.launch import run_training
-from train.trainer import Trainer
+from edgetrack.train.distributed import free_port, init_process_group, shutdown
+from edgetrack.train.launch import run_training
+from edgetrack.train.trainer import Trainer
 
 
 def _rank_worker(rank, world, config, output):

@@ -5,8 +5,8 @@ import pytest
 from train_helpers import moving_square_sequence, tiny_config, tiny_sources
 
 from edgetrack.datasets import Sequence
-from train.evaluate import initial_box_auc, load_trained_model, model_auc, track_sequence
-from train.trainer import Trainer
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc, track_sequence
+from edgetrack.train.trainer import Trainer
 
 
 def test_initial_box_baseline_by_hand():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from train.losses import (
+from edgetrack.train.losses import (
     BoxLossWeights,
     focal_per_sample,
     gaussian_label,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from edgetrack.preprocess import IMAGENET_MEAN, IMAGENET_STD, Normalizer, sample_target
-from train.processing import PairProcessing, box_in_crop, flip_box, jitter_box
+from edgetrack.train.processing import PairProcessing, box_in_crop, flip_box, jitter_box
 
 
 def test_box_in_crop_centred_without_jitter():

@@ -11,7 +11,7 @@ from cli_helpers import one_error_line, run_cli
 from train_helpers import tiny_config, tiny_sources
 
 from edgetrack.errors import EdgetrackError
-from train.config import load_config
+from edgetrack.train.config import load_config
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from edgetrack.datasets import Sequence
-from train.pairs import DatasetIndex, RandomPairSampler
-from train.sstrack import (
+from edgetrack.train.pairs import DatasetIndex, RandomPairSampler
+from edgetrack.train.sstrack import (
     IMAGE_BIN,
     IntervalBins,
     IntervalPairSampler,

@@ -6,10 +6,10 @@ import pytest
 import torch
 from train_helpers import tiny_config, tiny_sources
 
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from train.losses import LossOutput
-from train.trainer import Trainer, TrainingDiverged, ce_keep_rate
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.losses import LossOutput
+from edgetrack.train.trainer import Trainer, TrainingDiverged, ce_keep_rate
 
 
 @pytest.fixture(scope="module")

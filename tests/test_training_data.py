@@ -10,7 +10,7 @@ import pytest
 from conftest import SHARED
 
 from edgetrack.datasets.registry import open_dataset
-from train.config import read_yaml_with_base
+from edgetrack.train.config import read_yaml_with_base
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALUATION_ONLY = "fixtures/sequences"

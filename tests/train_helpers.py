@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 
 from edgetrack.datasets import Sequence
-from train.config import load_config
-from train.data import Source
+from edgetrack.train.config import load_config
+from edgetrack.train.data import Source
 
 TINY_MODEL = {
     "embed_dim": 32,

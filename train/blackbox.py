@@ -1,5 +1,5 @@
 """Black-box distillation: a student learns from the ground truth and from a tracker file it cannot
-look inside (an ONNX / OpenVINO IR teacher that fits the model contract, `train.teacher`).
+look inside (an ONNX / OpenVINO IR teacher that fits the model contract, `edgetrack.train.teacher`).
 
 Per sample (so SSTrack's gradient scaling weights it):
   L = gt_weight    * (focal + 2 GIoU + 5 L1 against the ground truth)
@@ -7,7 +7,7 @@ Per sample (so SSTrack's gradient scaling weights it):
     + box_weight   * c * (2 GIoU + 5 L1 against the box at the teacher's peak),
 with c the teacher's peak score where it is at least `min_confidence`, else 0 (the teacher's box is
 trusted only where the teacher is confident). The weights live in the config's `distill` section.
-The teacher's targets come with every training pair (`train.data.PairDataset`), computed in the data
+The teacher's targets come with every training pair (`edgetrack.train.data.PairDataset`), computed in the data
 pipeline, so data-loader workers run the teacher beside the training step.
 """
 
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgetrack.errors import EdgetrackError
-from models.config import TrackerConfig
-from train.config import TrainConfig
-from train.losses import BoxLossWeights, LossOutput, box_losses, soft_score_loss, tracking_losses
-from train.teacher import BlackBoxTeacher
+from edgetrack.models.config import TrackerConfig
+from edgetrack.train.config import TrainConfig
+from edgetrack.train.losses import BoxLossWeights, LossOutput, box_losses, soft_score_loss, tracking_losses
+from edgetrack.train.teacher import BlackBoxTeacher
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ def run_blackbox_distillation(
     """Train the config's `model` (the student's whole architecture) against the ground truth and the
     teacher file; writes the trainer's run folder and OUTPUT/student.pth (returned). A new run refuses
     a folder that holds one unless `exist_ok`."""
-    from train.distill import save_student
-    from train.run_folder import claim_run_folder
-    from train.trainer import Trainer
+    from edgetrack.train.distill import save_student
+    from edgetrack.train.run_folder import claim_run_folder
+    from edgetrack.train.trainer import Trainer
 
     student = TrackerConfig.from_dict(config.model, source="student model")
     teacher = BlackBoxTeacher(teacher_path, student.feat_size, threads=1)

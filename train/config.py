@@ -3,7 +3,7 @@ dotted command-line overrides (`train.epochs=3`).
 
 The file's sections map onto the dataclasses below; an unknown key or a value of the wrong type is
 a one-line EdgetrackError naming it. The `model` section is passed as is to the model builder
-(`models.config.TrackerConfig`), which checks it.
+(`edgetrack.models.config.TrackerConfig`), which checks it.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ import numpy as np
 
 from edgetrack.datasets import Sequence, read_rgb
 from edgetrack.errors import EdgetrackError
-from train.config import DataConfig, DatasetConfig, SamplerConfig
-from train.pairs import DatasetIndex, RandomPairSampler
-from train.processing import PairProcessing
-from train.sstrack import IntervalBins, IntervalPairSampler, bin_of, random_bin_distribution
+from edgetrack.train.config import DataConfig, DatasetConfig, SamplerConfig
+from edgetrack.train.pairs import DatasetIndex, RandomPairSampler
+from edgetrack.train.processing import PairProcessing
+from edgetrack.train.sstrack import IntervalBins, IntervalPairSampler, bin_of, random_bin_distribution
 
 MAX_TRIES = 100
 
@@ -72,7 +72,7 @@ def processing_from(config: DataConfig, tracker_config, teacher=None) -> PairPro
 
 class PairDataset:
     """`len` samples per epoch for one rank; item i -> dict(template, search, template_box,
-    search_box, bin), plus a black-box teacher's targets (`train.teacher`) when one is given. The
+    search_box, bin), plus a black-box teacher's targets (`edgetrack.train.teacher`) when one is given. The
     interval sampler draws bins by `q` (set each epoch by the scheduler)."""
 
     def __init__(

@@ -15,7 +15,7 @@ an N-stage student by stage replacement, prediction guidance and stage-wise feat
   does, so the token count at every stage boundary is the same in both networks; `ce: none` runs
   teacher and student without elimination (CompressTracker's own setting).
 
-The trainer (`train.trainer.Trainer`) runs the loop: sampler (random or SSTrack's interval sampler),
+The trainer (`edgetrack.train.trainer.Trainer`) runs the loop: sampler (random or SSTrack's interval sampler),
 scheduler, gradient scaling, checkpoints and resume; this module only supplies the model and the
 objective. The teacher is held once (the replacement stages are its own block modules), frozen, in
 eval mode, and never in the optimiser or a checkpoint.
@@ -33,14 +33,14 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from edgetrack.errors import EdgetrackError
-from models.ce import eliminate_candidates, restore_search_tokens
-from models.checkpoint import checkpoint_architecture, load_checkpoint
-from models.config import TrackerConfig
-from models.ostrack import OSTrack, build_tracker
-from train.blackbox import BlackBoxWeights, run_blackbox_distillation
-from train.config import TrainConfig, _build, apply_override, check_config, read_yaml_with_base
-from train.losses import BoxLossWeights, LossOutput, tracking_losses
-from train.teacher import is_tracker_file
+from edgetrack.models.ce import eliminate_candidates, restore_search_tokens
+from edgetrack.models.checkpoint import checkpoint_architecture, load_checkpoint
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import OSTrack, build_tracker
+from edgetrack.train.blackbox import BlackBoxWeights, run_blackbox_distillation
+from edgetrack.train.config import TrainConfig, _build, apply_override, check_config, read_yaml_with_base
+from edgetrack.train.losses import BoxLossWeights, LossOutput, tracking_losses
+from edgetrack.train.teacher import is_tracker_file
 
 CE_MODES = ("stages", "none")
 INIT_BLOCKS = ("last", "first")
@@ -63,7 +63,7 @@ class DistillConfig:
     pred_weight: float = 1.0
     feat_weight: float = 0.2
     ce: str = "stages"
-    # a black-box teacher (.onnx / .xml; train.blackbox): L = gt + score + box terms, each weighted
+    # a black-box teacher (.onnx / .xml; edgetrack.train.blackbox): L = gt + score + box terms, each weighted
     gt_weight: float = 1.0
     score_weight: float = 1.0
     box_weight: float = 1.0
@@ -72,7 +72,8 @@ class DistillConfig:
 
 def load_distill_config(path: Path | str, overrides: list[str] = ()) -> tuple[TrainConfig, DistillConfig]:
     """Read a distillation YAML (`base:` allowed), apply `key=value` overrides (`distill.stages=3`
-    included) and check every key: the training sections as `train.config.load_config`, plus `distill`."""
+    included) and check every key: the training sections as `edgetrack.train.config.load_config`,
+    plus `distill`."""
     data = read_yaml_with_base(Path(path))
     for text in overrides:
         apply_override(data, text)
@@ -486,7 +487,7 @@ def save_student(student: OSTrack, path: Path, epochs: int, teacher: str) -> Pat
     """The plain student: {'net', 'model_config', 'net_type', 'epoch', 'distilled_from'}; no teacher
     weights, no projections; `net` loads strictly into build_tracker(model_config). Its architecture
     goes beside it as NAME.json, where `edgetrack export` and `info` look for it."""
-    from train.trainer import atomic_save
+    from edgetrack.train.trainer import atomic_save
 
     arch = path.with_suffix(".json")
     arch.parent.mkdir(parents=True, exist_ok=True)
@@ -514,10 +515,10 @@ def run_distillation(
     exist_ok: bool = False,
 ) -> Path:
     """Distil on one process; writes the trainer's run folder and OUTPUT/student.pth (returned). A
-    tracker file (.onnx / .xml) as the teacher runs black-box distillation (`train.blackbox`), a torch
-    checkpoint CompressTracker. A new run refuses a folder that holds one unless `exist_ok`."""
-    from train.run_folder import claim_run_folder
-    from train.trainer import Trainer
+    tracker file (.onnx / .xml) as the teacher runs black-box distillation (`edgetrack.train.blackbox`),
+    a torch checkpoint CompressTracker. A new run refuses a folder that holds one unless `exist_ok`."""
+    from edgetrack.train.run_folder import claim_run_folder
+    from edgetrack.train.trainer import Trainer
 
     if not distill.teacher:
         raise EdgetrackError("no teacher: give --teacher CKPT (or distill.teacher in the config)")

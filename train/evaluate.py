@@ -1,5 +1,5 @@
 """Success AUC of a trained torch model on held-out sequences, with OSTrack's tracker loop
-(`models.torch_tracker.TorchTracker`), and of the keep-the-initial-box baseline."""
+(`edgetrack.models.torch_tracker.TorchTracker`), and of the keep-the-initial-box baseline."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import torch
 from edgetrack.datasets import Sequence, read_rgb
 from edgetrack.errors import EdgetrackError
 from edgetrack.metrics import success_auc
-from models.config import TrackerConfig
-from models.ostrack import OSTrack, build_tracker
-from models.torch_tracker import TorchTracker
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import OSTrack, build_tracker
+from edgetrack.models.torch_tracker import TorchTracker
 
 
 def load_trained_model(checkpoint: Path | str) -> OSTrack:

@@ -9,8 +9,8 @@ import torch
 import torch.multiprocessing as mp
 
 from edgetrack.errors import EdgetrackError
-from train.config import TrainConfig
-from train.distributed import (
+from edgetrack.train.config import TrainConfig
+from edgetrack.train.distributed import (
     DistContext,
     context_from_environment,
     free_port,
@@ -18,8 +18,8 @@ from train.distributed import (
     shutdown,
     torchrun_environment,
 )
-from train.run_folder import claim_run_folder
-from train.trainer import Trainer, resolve_device
+from edgetrack.train.run_folder import claim_run_folder
+from edgetrack.train.trainer import Trainer, resolve_device
 
 
 def _uses_cuda(config: TrainConfig) -> bool:

@@ -1,7 +1,8 @@
 """Which frames make a training pair: the index of visible frames and OSTrack's random (causal) sampler.
 
 Only frame indices live here (cheap to pickle into data-loader workers); loading and cropping is
-`train.data`'s job. Every draw takes a numpy Generator so that a sample is a pure function of its seed.
+`edgetrack.train.data`'s job. Every draw takes a numpy Generator so that a sample is a pure function
+of its seed.
 """
 
 from __future__ import annotations

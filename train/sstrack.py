@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from train.pairs import DatasetIndex, PairDraw, RandomPairSampler, count_in, mix_probabilities
+from edgetrack.train.pairs import DatasetIndex, PairDraw, RandomPairSampler, count_in, mix_probabilities
 
 IMAGE_BIN = 0
 

@@ -2,8 +2,8 @@
 edgetrack's runtime without gradients, turned into training targets for a student.
 
 The teacher sees the same image regions as the student's training pair, cropped at the teacher's own
-sizes (`train.processing.PairProcessing` with teacher sizes makes them). Its outputs become targets on
-the student's grid:
+sizes (`edgetrack.train.processing.PairProcessing` with teacher sizes makes them). Its outputs become
+targets on the student's grid:
 - `teacher_score` (1,N,N): the teacher's score map resampled onto the student's N x N map (a cell of an
   M x M map stands for the target centre at i/M of the crop, OSTrack's label convention, so student
   cell j reads the teacher's map at j*M/N, bilinearly), clipped to [0, 1];

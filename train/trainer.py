@@ -30,15 +30,15 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from edgetrack.errors import EdgetrackError
-from models.checkpoint import load_checkpoint, load_tracker_state
-from models.config import TrackerConfig
-from models.ostrack import build_tracker
-from train.config import TrainConfig
-from train.data import PairDataset, Source, open_source, processing_from
-from train.distributed import DistContext
-from train.losses import BoxLossWeights, LossOutput, tracking_losses
-from train.run_folder import config_changes, load_training_state, truncate_metrics
-from train.sstrack import IntervalScheduler
+from edgetrack.models.checkpoint import load_checkpoint, load_tracker_state
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.config import TrainConfig
+from edgetrack.train.data import PairDataset, Source, open_source, processing_from
+from edgetrack.train.distributed import DistContext
+from edgetrack.train.losses import BoxLossWeights, LossOutput, tracking_losses
+from edgetrack.train.run_folder import config_changes, load_training_state, truncate_metrics
+from edgetrack.train.sstrack import IntervalScheduler
 
 
 class TrainingDiverged(EdgetrackError):
@@ -135,7 +135,8 @@ class Trainer:
     """Builds model, data, optimiser and schedulers from a TrainConfig; `fit()` trains and checkpoints.
 
     `model`, `sources` and `objective` may be given to reuse the loop (tests, distillation); a
-    black-box `teacher` (`train.teacher.BlackBoxTeacher`) adds its targets to every training pair."""
+    black-box `teacher` (`edgetrack.train.teacher.BlackBoxTeacher`) adds its targets to every training
+    pair."""
 
     def __init__(
         self,

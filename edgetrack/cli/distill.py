@@ -38,7 +38,7 @@ def distill_command(
     ),
 ) -> None:
     """Distil a teacher into a student: CompressTracker (checkpoint) or black-box (tracker file)."""
-    from train.distill import load_distill_config, run_distillation
+    from edgetrack.train.distill import load_distill_config, run_distillation
 
     settings, distill = load_distill_config(config, overrides or [])
     if teacher is not None:

@@ -40,7 +40,7 @@ def export(
     """Export a tracker to ONNX or OpenVINO IR and verify it against the original."""
     from rich.progress import Progress
 
-    from deploy.export import ExportRequest, check_request, run_export
+    from edgetrack.deploy.export import ExportRequest, check_request, run_export
     from edgetrack.precision import canonical_precision
 
     console = Console(stderr=True)

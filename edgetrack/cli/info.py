@@ -51,7 +51,7 @@ def _config_rows(cfg) -> list[tuple[str, str]]:
 
 def _torch_rows(path: Path, arch_config: Path | None) -> list[tuple[str, str]]:
     """Build the model in torch and count it; load the checkpoint's weights when one is given."""
-    from models.checkpoint import (
+    from edgetrack.models.checkpoint import (
         ARCH_SUFFIXES,
         checkpoint_architecture,
         find_state_dict,
@@ -60,8 +60,8 @@ def _torch_rows(path: Path, arch_config: Path | None) -> list[tuple[str, str]]:
         load_checkpoint,
         read_checkpoint,
     )
-    from models.complexity import count_complexity
-    from models.ostrack import build_tracker
+    from edgetrack.models.complexity import count_complexity
+    from edgetrack.models.ostrack import build_tracker
 
     rows: list[tuple[str, str]] = []
     is_arch_file = path.suffix.lower() in ARCH_SUFFIXES

@@ -26,8 +26,8 @@ def train_command(
     ),
 ) -> None:
     """Train a one-stream tracker (OSTrack recipe, optional SSTrack interval scheduling)."""
-    from train.config import load_config
-    from train.launch import run_training
+    from edgetrack.train.config import load_config
+    from edgetrack.train.launch import run_training
 
     settings = load_config(config, overrides or [])
     output = output or Path("runs/train") / config.stem
