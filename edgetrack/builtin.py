@@ -1,5 +1,5 @@
 """The built-in tracker that ships with edgetrack (package data of edgetrack.models: the repository's
-models/builtin/, trained on synthetic data only)."""
+models/builtin/: a small student distilled from vitTrack on real footage and generated clips)."""
 
 from __future__ import annotations
 
@@ -32,12 +32,13 @@ def builtin_model_path() -> Path:
 
 
 def builtin_notice() -> None:
-    """One line on stderr: the built-in model is a demonstration, trained on synthetic clips only."""
+    """One line on stderr: the built-in model is a small, fast demonstration tracker, less accurate than
+    the models it was distilled from."""
     from rich.console import Console
 
     Console(stderr=True).print(
-        "note: no --model given: using the built-in demonstration model (trained on synthetic clips only; "
-        "give -m MODEL for real footage)",
+        "note: no --model given: using the built-in demonstration model (small and fast, success AUC 0.46 "
+        "on the shared real sequences against vitTrack's 0.70; give -m MODEL for accuracy)",
         highlight=False,
         soft_wrap=True,
     )
