@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Exports a trained checkpoint in every precision edgetrack writes and measures each one on the three real
-# sequences of ../shared: `--verify` tracks them with the torch model and with the export (mean IoU of the
-# two trackers' boxes per sequence, printed and saved as OUT/verify_*.txt), then `edgetrack bench` times
-# torch eager and every export on the same frames, one run (OUT/bench.json).
-#   benchmarks/export_precisions.sh CHECKPOINT OUT [CALIB]
+# Exports a trained checkpoint (or an fp32 ONNX tracker) in every precision edgetrack writes and measures
+# each one on the three real sequences of ../shared: `--verify` tracks them with the reference (the torch
+# model, or the fp32 ONNX file) and with the export (mean IoU of the two trackers' boxes per sequence,
+# printed and saved as OUT/verify_*.txt), then `edgetrack bench` times the reference and every export on
+# the same frames, one run (OUT/bench.json).
+#   benchmarks/export_precisions.sh CHECKPOINT_OR_ONNX OUT [CALIB]
+# The built-in tracker, calibrated on its training corpus (docs/bench.md):
+#   benchmarks/export_precisions.sh models/builtin/edgetrack_builtin.onnx runs/builtin/precisions \
+#       ../shared/datasets/public-real/train
 # CALIB (sequences with ground truth for the int8 calibration) defaults to the same real sequences; give
 # other data to keep the check blind. Tens of minutes for a ViT-Tiny on a 2-core CPU.
 set -euo pipefail
