@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from edgetrack.boxes import parse_box
+from edgetrack.datasets.sequence import list_images
 from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.sources import FrameSource, ImageFiles, VideoFile
 from edgetrack.runtime.tracker import Tracker
@@ -46,8 +47,6 @@ class Clip:
 
     def open(self) -> FrameSource:
         if self.path.is_dir():
-            from edgetrack.datasets.sequence import list_images
-
             return ImageFiles(self.name, list_images(self.path))
         return VideoFile(self.path)
 
@@ -68,8 +67,6 @@ def _read_box(path: Path, clip: str) -> tuple[float, float, float, float]:
 def find_clips(folder: Path | str) -> list[Clip]:
     """The clips of an unlabelled folder, each with its first box; an EdgetrackError names the first
     clip without one."""
-    from edgetrack.datasets.sequence import list_images
-
     folder = Path(folder)
     if not folder.is_dir():
         raise EdgetrackError(f"unlabelled footage folder {folder} does not exist")
