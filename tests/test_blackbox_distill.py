@@ -16,9 +16,9 @@ from edgetrack.datasets import read_rgb
 from edgetrack.errors import EdgetrackError
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.ostrack import build_tracker
-from edgetrack.train.blackbox import BlackBoxObjective, BlackBoxWeights
+from edgetrack.train.blackbox import BlackBoxObjective
 from edgetrack.train.data import PairDataset, processing_from
-from edgetrack.train.distill import load_distill_config
+from edgetrack.train.distill import DistillConfig, load_distill_config
 from edgetrack.train.losses import BoxLossWeights
 from edgetrack.train.teacher import BlackBoxTeacher, resample_score_map
 
@@ -103,7 +103,7 @@ def test_onnx_teacher_drives_distillation_and_its_terms_decrease(tmp_path, singl
     assert batch["teacher_score"].shape == (16, 1, 8, 8) and batch["teacher_box"].shape == (16, 4)
     torch.manual_seed(0)
     student = build_tracker(student_config)
-    objective = BlackBoxObjective(BlackBoxWeights(gt=0.0, min_confidence=0.0), BoxLossWeights())
+    objective = BlackBoxObjective(DistillConfig(gt_weight=0.0, min_confidence=0.0), BoxLossWeights())
     optimizer = torch.optim.AdamW(student.parameters(), lr=5e-3)
     history = []
     for _ in range(30):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edgetrack.errors import EdgetrackError
 from edgetrack.models.config import TrackerConfig
@@ -22,22 +23,16 @@ from edgetrack.train.config import TrainConfig
 from edgetrack.train.losses import BoxLossWeights, LossOutput, box_losses, soft_score_loss, tracking_losses
 from edgetrack.train.teacher import BlackBoxTeacher
 
-
-@dataclass(frozen=True)
-class BlackBoxWeights:
-    """The weight of each term and the teacher confidence below which its box is not used."""
-
-    gt: float = 1.0
-    score: float = 1.0
-    box: float = 1.0
-    min_confidence: float = 0.5
+if TYPE_CHECKING:  # train.distill imports this module
+    from edgetrack.train.distill import DistillConfig
 
 
 @dataclass
 class BlackBoxObjective:
-    """The trainer's objective with a black-box teacher's targets in the batch."""
+    """The trainer's objective with a black-box teacher's targets in the batch; the term weights and
+    the confidence threshold come from the config's `distill` section."""
 
-    weights: BlackBoxWeights
+    distill: DistillConfig
     box_weights: BoxLossWeights
 
     def __call__(self, model, batch: dict, forward_kwargs: dict) -> LossOutput:
@@ -46,10 +41,10 @@ class BlackBoxObjective:
         score = soft_score_loss(outputs["score_map"], batch["teacher_score"])
         giou, l1, _ = box_losses(outputs["pred_boxes"], batch["teacher_box"])
         confidence = batch["teacher_confidence"].float()
-        trust = confidence * (confidence >= self.weights.min_confidence)
+        trust = confidence * (confidence >= self.distill.min_confidence)
         box = trust * (self.box_weights.giou * giou + self.box_weights.l1 * l1)
-        w = self.weights
-        per_sample = w.gt * gt.per_sample + w.score * score + w.box * box
+        d = self.distill
+        per_sample = d.gt_weight * gt.per_sample + d.score_weight * score + d.box_weight * box
         logs = {
             "track": gt.per_sample.detach().mean(),
             "teacher_score": score.detach().mean(),
@@ -60,7 +55,7 @@ class BlackBoxObjective:
 
 
 def run_blackbox_distillation(
-    config: TrainConfig, weights: BlackBoxWeights, teacher_path: Path | str, output: Path,
+    config: TrainConfig, distill: DistillConfig, output: Path,
     resume: Path | None = None, sources=None, exist_ok: bool = False,
 ) -> Path:  # fmt: skip
     """Train the config's `model` (the student's whole architecture) against the ground truth and the
@@ -71,16 +66,17 @@ def run_blackbox_distillation(
     from edgetrack.train.trainer import Trainer
 
     student = TrackerConfig.from_dict(config.model, source="student model")
-    teacher = BlackBoxTeacher(teacher_path, student.feat_size, threads=1)
+    teacher = BlackBoxTeacher(distill.teacher, student.feat_size, threads=1)
     teacher.check_regions(student.template_factor, student.search_factor)
-    if weights.gt == 0 and weights.score == 0 and weights.box == 0:
+    if distill.gt_weight == 0 and distill.score_weight == 0 and distill.box_weight == 0:
         raise EdgetrackError("config distill: gt_weight, score_weight and box_weight are all 0")
-    objective = BlackBoxObjective(
-        weights, BoxLossWeights(config.loss.focal, config.loss.giou, config.loss.l1)
-    )
+    box_weights = BoxLossWeights(config.loss.focal, config.loss.giou, config.loss.l1)
+    objective = BlackBoxObjective(distill, box_weights)
     claim_run_folder(Path(output), resume is not None, exist_ok)
     trainer = Trainer(config, output, sources=sources, objective=objective, teacher=teacher)
     if resume is not None:
         trainer.resume(resume)
     trainer.fit()
-    return save_student(trainer.model, Path(output) / "student.pth", config.train.epochs, str(teacher_path))
+    return save_student(
+        trainer.model, Path(output) / "student.pth", config.train.epochs, str(distill.teacher)
+    )

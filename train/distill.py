@@ -37,7 +37,7 @@ from edgetrack.models.ce import eliminate_candidates, restore_search_tokens
 from edgetrack.models.checkpoint import checkpoint_architecture, load_checkpoint
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.ostrack import OSTrack, build_tracker
-from edgetrack.train.blackbox import BlackBoxWeights, run_blackbox_distillation
+from edgetrack.train.blackbox import run_blackbox_distillation
 from edgetrack.train.config import TrainConfig, _build, apply_override, check_config, read_yaml_with_base
 from edgetrack.train.losses import BoxLossWeights, LossOutput, tracking_losses
 from edgetrack.train.teacher import is_tracker_file
@@ -523,10 +523,7 @@ def run_distillation(
     if not distill.teacher:
         raise EdgetrackError("no teacher: give --teacher CKPT (or distill.teacher in the config)")
     if is_tracker_file(distill.teacher):
-        weights = BlackBoxWeights(
-            distill.gt_weight, distill.score_weight, distill.box_weight, distill.min_confidence
-        )
-        return run_blackbox_distillation(config, weights, distill.teacher, output, resume, sources, exist_ok)
+        return run_blackbox_distillation(config, distill, output, resume, sources, exist_ok)
     teacher = load_teacher(distill.teacher, distill.teacher_arch or None)
     claim_run_folder(Path(output), resume is not None, exist_ok)
     config, student, objective = prepare_distillation(config, distill, teacher)
