@@ -135,10 +135,21 @@ def open_cache(cache: Path | str, teacher_name: str, teacher_sha256: str, min_sc
 
 
 def label_clip(tracker: Tracker, clip: Clip, cache: Path, min_score: float, teacher_name: str, progress=None):
-    """Track one clip with the teacher and write it into the cache as a GOT-10k train sequence.
+    """Track one clip with the teacher and write it into the cache as a GOT-10k train sequence: into a
+    hidden folder, renamed when complete and removed on any failure or interruption.
     Returns (frames written, frames marked absent)."""
     partial = cache / f"{PARTIAL_PREFIX}{clip.name}"
     partial.mkdir()
+    try:
+        counts = _write_clip(tracker, clip, partial, min_score, teacher_name, progress)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    os.replace(partial, cache / clip.name)
+    return counts
+
+
+def _write_clip(tracker: Tracker, clip: Clip, partial: Path, min_score: float, teacher_name: str, progress):
     boxes, absent = [], []
     width = height = 0
     with clip.open() as source:
@@ -170,7 +181,6 @@ def label_clip(tracker: Tracker, clip: Clip, cache: Path, min_score: float, teac
         f"resolution: ({width}, {height})\n",
         encoding="utf-8",
     )
-    os.replace(partial, cache / clip.name)
     return len(boxes), int(sum(absent))
 
 

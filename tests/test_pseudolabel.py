@@ -95,3 +95,16 @@ def test_a_clip_without_a_first_box_is_refused_before_any_work(tmp_path, clips):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "clip video.avi has no first box" in result.stderr
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_clip_that_cannot_be_read_leaves_no_partial_folder(tmp_path, clips):
+    folder, seq = clips
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bad.mp4").write_bytes(b"not a video")
+    (broken / "bad.txt").write_text(",".join(f"{v:.2f}" for v in seq.boxes[0]))
+    cache = tmp_path / "cache"
+    result = run_cli(str(broken), "-t", str(TEACHER), "-o", str(cache))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot open video" in result.stderr
+    assert sorted(p.name for p in cache.iterdir()) == ["pseudo_label.json"]  # no .partial-bad, no bad/
