@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from edgetrack.cli.options import flag
+from edgetrack.cli.options import backend_option, flag, precision_option, threads_option
 
 DEMO_FPS = 30.0
 
@@ -31,11 +31,9 @@ def demo(
     model: Path | None = typer.Option(
         None, "--model", "-m", help="Tracker model (default: the built-in one)."
     ),
-    backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
-    threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
-    precision: str = typer.Option(
-        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
-    ),
+    backend: str = backend_option(),
+    threads: int | None = threads_option(),
+    precision: str = precision_option(),
     show: bool = flag(False, "--show", help="Show the frames in a window (q or Esc stops)."),
 ) -> None:
     """Track a generated clip (or --source) with the built-in tracker; write an annotated video."""

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from edgetrack.cli.options import backend_option, threads_option
 from edgetrack.errors import EdgetrackError
 
 
@@ -20,8 +21,8 @@ def pseudo_label(
     min_score: float = typer.Option(
         0.3, "--min-score", help="Frames where the teacher's peak score is below this are marked absent."
     ),
-    backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
-    threads: int = typer.Option(None, "--threads", min=1, help="Inference threads (default: the backend's)."),
+    backend: str = backend_option(),
+    threads: int | None = threads_option(),
 ) -> None:
     """Track each clip from its first box with a teacher and write pseudo ground truth for training."""
     from edgetrack.hashing import model_digest

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from edgetrack.cli.options import flag
+from edgetrack.cli.options import backend_option, flag, precision_option, threads_option
 from edgetrack.errors import EdgetrackError
 
 if TYPE_CHECKING:  # imported lazily at run time: `edgetrack --help` stays light
@@ -40,11 +40,9 @@ def track(
         "--init",
         help="Init box x,y,w,h in first-frame pixels; default: a sequence's first ground truth.",
     ),
-    backend: str = typer.Option("auto", "--backend", help="auto, onnxruntime or openvino."),
-    threads: int | None = typer.Option(None, "--threads", help="Inference threads (default: the library's)."),
-    precision: str = typer.Option(
-        "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
-    ),
+    backend: str = backend_option(),
+    threads: int | None = threads_option(),
+    precision: str = precision_option(),
     min_score: float | None = typer.Option(
         None,
         "--min-score",
