@@ -61,7 +61,7 @@ def run_blackbox_distillation(
     """Train the config's `model` (the student's whole architecture) against the ground truth and the
     teacher file; writes the trainer's run folder and OUTPUT/student.pth (returned). A new run refuses
     a folder that holds one unless `exist_ok`."""
-    from edgetrack.train.distill import save_student
+    from edgetrack.train.distill import fit_student
     from edgetrack.train.run_folder import claim_run_folder
     from edgetrack.train.trainer import Trainer
 
@@ -74,9 +74,4 @@ def run_blackbox_distillation(
     objective = BlackBoxObjective(distill, box_weights)
     claim_run_folder(Path(output), resume is not None, exist_ok)
     trainer = Trainer(config, output, sources=sources, objective=objective, teacher=teacher)
-    if resume is not None:
-        trainer.resume(resume)
-    trainer.fit()
-    return save_student(
-        trainer.model, Path(output) / "student.pth", config.train.epochs, str(distill.teacher)
-    )
+    return fit_student(trainer, resume, distill.teacher)

@@ -506,6 +506,15 @@ def save_student(student: OSTrack, path: Path, epochs: int, teacher: str) -> Pat
     return path
 
 
+def fit_student(trainer, resume: Path | None, teacher: str) -> Path:
+    """Resume the trainer if asked, train, and save the plain student as OUTPUT/student.pth."""
+    if resume is not None:
+        trainer.resume(resume)
+    trainer.fit()
+    output = trainer.output_dir / "student.pth"
+    return save_student(trainer.model, output, trainer.config.train.epochs, str(teacher))
+
+
 def run_distillation(
     config: TrainConfig,
     distill: DistillConfig,
@@ -528,9 +537,4 @@ def run_distillation(
     claim_run_folder(Path(output), resume is not None, exist_ok)
     config, student, objective = prepare_distillation(config, distill, teacher)
     trainer = Trainer(config, output, model=student, sources=sources, objective=objective)
-    if resume is not None:
-        trainer.resume(resume)
-    trainer.fit()
-    return save_student(
-        trainer.model, Path(output) / "student.pth", config.train.epochs, str(distill.teacher)
-    )
+    return fit_student(trainer, resume, distill.teacher)
