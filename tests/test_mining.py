@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
+from cli_helpers import run_cli_process
 
 from edgetrack.boxes import iou_xywh
 from edgetrack.datasets.registry import open_dataset
@@ -24,9 +24,7 @@ TEACHER = ROOT / "models" / "builtin" / "edgetrack_builtin.onnx"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {"COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
-    command = [sys.executable, "-m", "edgetrack", "pseudo-label", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
+    return run_cli_process("pseudo-label", *args)
 
 
 def scene_with_one_object(rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
