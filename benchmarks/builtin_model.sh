@@ -4,7 +4,7 @@
 # chosen on the validation split of public-real -> edgetrack export (ONNX fp32) -> figures -> bench.
 # Learned from: ../shared/datasets/public-real (less its validation split) and generated clips. The
 # evaluation sequences (EVAL, ../shared/fixtures/sequences) are only evaluated on, at the end.
-# `make builtin-model` runs it: about 75 minutes on a 2-core CPU (training runs on one thread, the
+# `make builtin-model` runs it: 31 minutes end to end on a 2-core CPU (2026-12-01) (training runs on one thread, the
 # teacher in the data-loader worker).
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
