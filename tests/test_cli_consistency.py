@@ -63,6 +63,8 @@ def test_the_same_flags_mean_the_same_thing():
         assert re.search(r"--backend[ ,]", helps[verb]) and "--threads" in helps[verb], verb
     assert "--max-frames" in helps["track"] and "--max-frames" in helps["bench"]
     assert not re.search(r"-s\s+.*source", helps["bench"])  # -s is --sequences (eval) only
+    for verb, option in (("eval", "--sequences"), ("pseudo-label", "--exclude")):  # lists of names, one way
+        assert re.search(option + r"[ ,a-z-]*\s+NAME\[,NAME\.\.\.\]", _help(verb)), verb
 
 
 def test_no_help_shows_a_bool_value():

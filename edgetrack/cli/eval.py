@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from edgetrack.cli.options import names_option, split_names
 from edgetrack.errors import EdgetrackError
 
 SERVER_SCORED = {  # test splits whose scores only the benchmark's server computes: what to upload
@@ -16,18 +17,18 @@ SERVER_SCORED = {  # test splits whose scores only the benchmark's server comput
 }
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v for item in values or [] for v in item.split(",") if v]
-
-
 def eval_command(
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset name, e.g. otb, folder."),
     root: Path = typer.Option(..., "--root", help="The dataset's root folder."),
     model: Path | None = typer.Option(None, "--model", "-m", help="Model to evaluate (edgetrack runtime)."),
     baseline: str | None = typer.Option(None, "--baseline", help="Evaluate a built-in baseline: 'static'."),
-    results: list[Path] | None = typer.Option(None, "--results", help="Score existing result folder(s)."),
-    more_results: list[Path] | None = typer.Argument(None, help="More result folders after --results."),
-    sequences: list[str] | None = typer.Option(None, "--sequences", "-s", help="Only these sequences."),
+    results: list[Path] | None = typer.Option(
+        None, "--results", help="Score existing result folder(s).", metavar="DIR"
+    ),
+    more_results: list[Path] | None = typer.Argument(
+        None, help="More result folders after --results.", metavar="DIR..."
+    ),
+    sequences: list[str] | None = names_option("--sequences", "-s", help="Only these sequences."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Sequences evaluated in parallel."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (default runs/eval/...)."),
     backend: str = typer.Option("auto", help="Runtime backend for --model."),
@@ -51,7 +52,7 @@ def eval_command(
     if modes != 1:
         raise EdgetrackError("give exactly one of --model, --baseline or --results")
     data = open_dataset(dataset, root)
-    names = data.select(_split(sequences))
+    names = data.select(split_names(sequences))
     start = time.perf_counter()
     if result_dirs:
         missing = [str(d) for d in result_dirs if not d.is_dir()]

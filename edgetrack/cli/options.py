@@ -25,3 +25,14 @@ def precision_option():
     return typer.Option(
         "fp32", "--precision", "-p", help="fp32, or bf16/fp16 on OpenVINO (bf16 is fast on CPUs with AMX)."
     )
+
+
+def names_option(*names: str, help: str):  # noqa: A002 (typer's keyword)
+    """A repeatable option of sequence or clip names; each value may also be a comma list
+    (`split_names` flattens them)."""
+    return typer.Option(None, *names, help=help, metavar="NAME[,NAME...]")
+
+
+def split_names(values: list[str] | None) -> list[str]:
+    """The names of a `names_option`: repeated values and comma lists flattened, empty ones dropped."""
+    return [v for item in values or [] for v in item.split(",") if v]

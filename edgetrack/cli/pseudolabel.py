@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from edgetrack.cli.options import backend_option, threads_option
+from edgetrack.cli.options import backend_option, names_option, split_names, threads_option
 from edgetrack.errors import EdgetrackError
 
 
@@ -29,8 +29,8 @@ def pseudo_label(
     ),
     clip_frames: int = typer.Option(100, "--clip-frames", help="With --propose: frames per mined clip."),
     seed: int = typer.Option(0, "--seed", help="With --propose: seed of the start frames and regions."),
-    exclude: list[str] = typer.Option(
-        [], "--exclude", help="A clip to leave out (repeat it), e.g. a validation sequence."
+    exclude: list[str] | None = names_option(
+        "--exclude", help="Clips to leave out (repeat it, or a comma list), e.g. a validation split."
     ),
     backend: str = backend_option(),
     threads: int | None = threads_option(),
@@ -47,7 +47,7 @@ def pseudo_label(
         raise EdgetrackError(
             f"--propose must be >= 0 and --clip-frames >= 2, got {propose} and {clip_frames}"
         )
-    found = find_clips(clips, need_boxes=propose == 0, exclude=tuple(exclude))
+    found = find_clips(clips, need_boxes=propose == 0, exclude=tuple(split_names(exclude)))
     proposals = {"per_clip": propose, "clip_frames": clip_frames, "seed": seed} if propose else None
     tracker = Tracker(teacher, backend=backend, threads=threads)
     cache = open_cache(output, teacher.name, model_digest(teacher), min_score, proposals)
