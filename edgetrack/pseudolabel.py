@@ -70,6 +70,7 @@ class Clip:
             return source.length or 0
 
     def with_target(self, name: str, box, start: int, length: int) -> Clip:
+        """This clip's frames [start, start + length) as a new clip `name` with first box `box`."""
         return replace(self, name=name, init_box=tuple(float(v) for v in box), start=start, length=length)
 
 
