@@ -155,3 +155,16 @@ def test_exclude_leaves_a_clip_out_and_names_an_unknown_one(tmp_path, unlabelled
     unknown = run_cli(str(unlabelled), *args, "--exclude", "clip7", "-o", str(tmp_path / "b"))
     assert unknown.returncode == 2 and "no clip 'clip7' to exclude" in unknown.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_footage_without_texture_is_refused_before_any_work(tmp_path):
+    flat = tmp_path / "flat" / "clip"
+    flat.mkdir(parents=True)
+    for i in range(4):
+        cv2.imwrite(str(flat / f"{i:04d}.jpg"), np.full((60, 80, 3), 90, np.uint8))
+    result = run_cli(
+        str(flat.parent), "--teacher", str(TEACHER), "--propose", "2", "-o", str(tmp_path / "cache")
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "no target could be proposed" in result.stderr
+    assert not (tmp_path / "cache").exists()

@@ -49,10 +49,14 @@ def pseudo_label(
         )
     found = find_clips(clips, need_boxes=propose == 0, exclude=tuple(split_names(exclude)))
     proposals = {"per_clip": propose, "clip_frames": clip_frames, "seed": seed} if propose else None
-    tracker = Tracker(teacher, backend=backend, threads=threads)
-    cache = open_cache(output, teacher.name, model_digest(teacher), min_score, proposals)
     if propose:
         found = propose_clips(found, propose, clip_frames, seed)
+        if not found:
+            raise EdgetrackError(
+                f"no target could be proposed in {clips}: its frames have no texture to track"
+            )
+    tracker = Tracker(teacher, backend=backend, threads=threads)
+    cache = open_cache(output, teacher.name, model_digest(teacher), min_score, proposals)
     todo = [clip for clip in found if not (cache / clip.name / "groundtruth.txt").is_file()]
     console = Console(stderr=True)
     if len(todo) < len(found):
