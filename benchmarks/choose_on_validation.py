@@ -1,10 +1,14 @@
 """Choose a checkpoint and its tracking settings (min_score, size_rate) on a validation split: every
 checkpoint x setting runs the torch tracker over the validation sequences; the best mean success AUC wins.
+With --floor-root, the winner must also reach --floor mean AUC on every sequence of that root (e.g.
+synthetic validation clips): combinations are tried in order of validation AUC until one does (if none
+does, the best on validation wins and the report says the floor was not met).
 Writes the winner's architecture (its model_config with the chosen settings) as JSON for
 `edgetrack export --arch-config`, and a JSON report of every combination.
 
     python benchmarks/choose_on_validation.py runs/builtin/train/checkpoints/*.pth \
         --root ../shared/datasets/public-real --sequences Human7 S1606 boat5 bike1 \
+        --floor-root data/builtin/synthetic_validation --floor 0.5 \
         --arch-out runs/builtin/arch.json --report runs/builtin/validation.json
 """
 
@@ -21,7 +25,7 @@ import torch
 
 from edgetrack.datasets.registry import open_dataset
 from edgetrack.metrics import success_auc
-from edgetrack.train.evaluate import initial_box_auc, load_trained_model, track_sequence
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc, track_sequence
 
 
 def write_json(path: Path, data) -> None:
@@ -29,6 +33,22 @@ def write_json(path: Path, data) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def first_above_floor(rows: list[dict], floor_set, floor: float) -> dict | None:
+    """The row of highest validation AUC whose setting reaches `floor` mean AUC on `floor_set`; each
+    row tried gets its 'floor_auc'. None if no row reaches it."""
+    sequences = list(floor_set)
+    for row in sorted(rows, key=lambda row: row["auc"], reverse=True):
+        model = load_trained_model(row["checkpoint"])
+        settings = {"min_score": row["min_score"], "size_rate": row["size_rate"]}
+        model.config = dataclasses.replace(model.config, **settings)
+        row["floor_auc"] = model_auc(model, sequences)
+        print(f"{Path(row['checkpoint']).name} {row['min_score']:.2f} {row['size_rate']:.2f}: "
+              f"floor set AUC {row['floor_auc']:.4f}")  # fmt: skip
+        if row["floor_auc"] >= floor:
+            return row
+    return None
 
 
 def main() -> None:
@@ -40,6 +60,8 @@ def main() -> None:
     parser.add_argument("--sequences", nargs="+", required=True, help="The validation split's names.")
     parser.add_argument("--min-scores", nargs="+", type=float, default=[0.0, 0.15, 0.3, 0.45])
     parser.add_argument("--size-rates", nargs="+", type=float, default=[0.3, 0.6, 1.0])
+    parser.add_argument("--floor-root", type=Path, help="Sequences the winner must also track well.")
+    parser.add_argument("--floor", type=float, default=0.5, help="Mean AUC the winner needs on --floor-root.")
     parser.add_argument("--arch-out", required=True, type=Path)
     parser.add_argument("--report", type=Path)
     args = parser.parse_args()
@@ -67,13 +89,19 @@ def main() -> None:
                 setting = f"min_score {min_score:.2f} size_rate {size_rate:.2f}"
                 print(f"{checkpoint.name} {setting}: {rows[-1]['auc']:.4f}")
     best = max(rows, key=lambda row: row["auc"])
+    if args.floor_root:
+        best = first_above_floor(rows, open_dataset(args.kind, args.floor_root), args.floor) or best
     print(f"chosen: {best['checkpoint']} min_score {best['min_score']} size_rate {best['size_rate']} "
           f"(validation AUC {best['auc']:.4f})")  # fmt: skip
     state = torch.load(best["checkpoint"], map_location="cpu", weights_only=True)
     arch = {**state["model_config"], "min_score": best["min_score"], "size_rate": best["size_rate"]}
     write_json(args.arch_out, arch)
     if args.report:
-        write_json(args.report, {"sequences": args.sequences, "chosen": best, "rows": rows})
+        report = {"sequences": args.sequences, "chosen": best, "rows": rows}
+        if args.floor_root:
+            report["floor"] = {"root": str(args.floor_root), "auc": args.floor, "met": "floor_auc" in best
+                               and best["floor_auc"] >= args.floor}  # fmt: skip
+        write_json(args.report, report)
 
 
 if __name__ == "__main__":
