@@ -261,7 +261,13 @@ def load_vit_backbone(model: OSTrack, sd: Mapping, what: str = "checkpoint") -> 
 
 
 def load_checkpoint(model: OSTrack, path: str | Path) -> LoadReport:
-    """Load any supported checkpoint into `model`; an EdgetrackError names what does not fit."""
+    """Load any supported checkpoint into `model`; an EdgetrackError names what does not fit. An exported
+    tracker (.onnx, such as vitTrack) is imported from its graph (edgetrack.models.onnx_import)."""
+    if Path(path).suffix.lower() == ".onnx":
+        from edgetrack.models.onnx_import import load_onnx_weights
+
+        load_onnx_weights(model, path)
+        return LoadReport("onnx")
     obj, foreign = read_checkpoint(path)
     sd = find_state_dict(obj)
     if is_vit_backbone(sd):

@@ -16,6 +16,7 @@ from edgetrack.runtime.metadata import is_number
 # Keys a fixture or release JSON may carry beside the architecture: recorded there, not needed here.
 INFORMATIONAL_KEYS = frozenset({"sequence", "frames", "name", "notes"})
 CE_TEMPLATE_RANGES = ("CTR_POINT", "ALL")
+STEMS = ("patch", "conv")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class TrackerConfig:
     Below a peak score of `min_score` the tracker keeps its previous box (0: never, as OSTrack).
     With `asymmetric_attention` template tokens attend only to template tokens (search tokens to
     both), so an export can encode the template once per target (edgetrack.models.template_cache).
+    `stem` turns images into tokens: "patch" (one patch_size x patch_size convolution, ViT's) or "conv"
+    (log2(patch_size) stride-2 3x3 convolutions with hard-swish between them, as vitTrack); with
+    `separate_stems` the template has a stem of its own (vitTrack again). Without `head_batch_norm` the
+    head's convolutions have no batch norm (an export that folded it, such as vitTrack's).
     """
 
     embed_dim: int = 768
@@ -46,8 +51,12 @@ class TrackerConfig:
     ce_keep_ratio: float | tuple[float, ...] = 1.0
     ce_template_range: str = "CTR_POINT"
     asymmetric_attention: bool = False
+    stem: str = "patch"
+    separate_stems: bool = False
+    layer_norm_eps: float = 1e-6
     head: str = "CENTER"
     head_channels: int = 256
+    head_batch_norm: bool = True
     drop_path_rate: float = 0.0
     pretrain_img_size: int = 224
     extra: dict = field(default_factory=dict, compare=False, repr=False)
@@ -72,6 +81,8 @@ class TrackerConfig:
             problems.append(f"min_score {self.min_score!r} must be a number in [0, 1)")
         if self.head != "CENTER":
             problems.append(f"head {self.head!r} is not supported (only 'CENTER')")
+        if not isinstance(self.head_batch_norm, bool):
+            problems.append(f"head_batch_norm {self.head_batch_norm!r} must be true or false")
         if self.head_channels % 8 or self.head_channels <= 0:
             problems.append(f"head_channels {self.head_channels} must be a positive multiple of 8")
         bad_loc = [i for i in self.ce_loc if not 0 <= i < self.depth]
@@ -84,10 +95,29 @@ class TrackerConfig:
             problems.append(f"ce_keep_ratio {self.ce_keep_ratio} must lie in (0, 1]")
         if not isinstance(self.asymmetric_attention, bool):
             problems.append(f"asymmetric_attention {self.asymmetric_attention!r} must be true or false")
+        problems += self._stem_problems()
         if self.ce_template_range not in CE_TEMPLATE_RANGES:
             problems.append(f"ce_template_range {self.ce_template_range!r} not in {CE_TEMPLATE_RANGES}")
         if problems:
             raise EdgetrackError("tracker config: " + "; ".join(problems))
+
+    def _stem_problems(self) -> list[str]:
+        if self.stem not in STEMS:
+            return [f"stem {self.stem!r} not in {STEMS}"]
+        problems = []
+        if not isinstance(self.separate_stems, bool):
+            problems.append(f"separate_stems {self.separate_stems!r} must be true or false")
+        if not is_number(self.layer_norm_eps) or not 0.0 < self.layer_norm_eps < 1e-2:
+            problems.append(f"layer_norm_eps {self.layer_norm_eps!r} must lie in (0, 0.01)")
+        if self.stem == "conv":
+            stages = self.patch_size.bit_length() - 1
+            if self.patch_size < 2 or 2**stages != self.patch_size:
+                problems.append(f"a conv stem needs a power-of-two patch_size, got {self.patch_size}")
+            elif self.embed_dim % 2 ** (stages - 1):
+                problems.append(
+                    f"a conv stem needs embed_dim {self.embed_dim} divisible by {2 ** (stages - 1)}"
+                )
+        return problems
 
     @property
     def keep_ratios(self) -> tuple[float, ...]:

@@ -8,8 +8,12 @@ from torch import nn
 SIGMOID_CLAMP = 1e-4
 
 
-def conv_bn_relu(in_ch: int, out_ch: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(in_ch, out_ch, 3, padding=1, bias=True), nn.BatchNorm2d(out_ch), nn.ReLU())
+def conv_bn_relu(in_ch: int, out_ch: int, batch_norm: bool = True) -> nn.Sequential:
+    """3x3 Conv, BatchNorm (unless batch_norm is False), ReLU: OSTrack's `conv`; the conv is `.0` always."""
+    conv = nn.Conv2d(in_ch, out_ch, 3, padding=1, bias=True)
+    if batch_norm:
+        return nn.Sequential(conv, nn.BatchNorm2d(out_ch), nn.ReLU())
+    return nn.Sequential(conv, nn.ReLU())
 
 
 def clamped_sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -23,13 +27,13 @@ class CenterHead(nn.Module):
 
     BRANCHES = (("ctr", 1), ("offset", 2), ("size", 2))
 
-    def __init__(self, in_channels: int, channels: int, feat_size: int):
+    def __init__(self, in_channels: int, channels: int, feat_size: int, batch_norm: bool = True):
         super().__init__()
         self.feat_size = feat_size
         widths = [in_channels, channels, channels // 2, channels // 4, channels // 8]
         for branch, outputs in self.BRANCHES:
             for i in range(4):
-                self.add_module(f"conv{i + 1}_{branch}", conv_bn_relu(widths[i], widths[i + 1]))
+                self.add_module(f"conv{i + 1}_{branch}", conv_bn_relu(widths[i], widths[i + 1], batch_norm))
             self.add_module(f"conv5_{branch}", nn.Conv2d(widths[4], outputs, kernel_size=1))
 
     def _branch(self, name: str, x: torch.Tensor) -> torch.Tensor:

@@ -9,12 +9,13 @@ from torch import nn
 from edgetrack.models.ce import eliminate_candidates, restore_search_tokens, template_center_mask
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.head import CenterHead
-from edgetrack.models.vit import Block, PatchEmbed, layer_norm, resize_pos_embed_grid
+from edgetrack.models.vit import Block, layer_norm, patch_embedding, resize_pos_embed_grid
 
 
 class ViTBackbone(nn.Module):
     """OSTrack's VisionTransformerCE. `cls_token` and the 224 `pos_embed` are kept (unused in forward)
-    because OSTrack checkpoints carry them; `pos_embed_z` / `pos_embed_x` are derived from `pos_embed`."""
+    because OSTrack checkpoints carry them; `pos_embed_z` / `pos_embed_x` are derived from `pos_embed`.
+    With `separate_stems` the template goes through `patch_embed_z`, the search through `patch_embed`."""
 
     def __init__(self, config: TrackerConfig):
         super().__init__()
@@ -23,7 +24,9 @@ class ViTBackbone(nn.Module):
         self.pretrain_grid = config.pretrain_img_size // config.patch_size
         self.lens_z = config.template_feat_size**2
         self.lens_x = config.feat_size**2
-        self.patch_embed = PatchEmbed(config.patch_size, dim)
+        self.patch_embed = patch_embedding(config.stem, config.patch_size, dim)
+        if config.separate_stems:
+            self.patch_embed_z = patch_embedding(config.stem, config.patch_size, dim)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + self.pretrain_grid**2, dim))
         self.pos_embed_z = nn.Parameter(torch.zeros(1, self.lens_z, dim))
@@ -31,12 +34,12 @@ class ViTBackbone(nn.Module):
         rates = torch.linspace(0, config.drop_path_rate, config.depth).tolist()
         template_tokens = self.lens_z if config.asymmetric_attention else 0
         self.blocks = nn.ModuleList(
-            Block(dim, config.num_heads, config.mlp_ratio, drop_path=rate, template_tokens=template_tokens)
+            Block(dim, config.num_heads, config.mlp_ratio, rate, template_tokens, config.layer_norm_eps)
             for rate in rates
         )
         for i in config.ce_loc:
             self.blocks[i].attn.ce_scores = True
-        self.norm = layer_norm(dim)
+        self.norm = layer_norm(dim, config.layer_norm_eps)
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -60,6 +63,15 @@ class ViTBackbone(nn.Module):
         self.pos_embed_z.copy_(resize_pos_embed_grid(patch_pos, grid, self.config.template_feat_size))
         self.pos_embed_x.copy_(resize_pos_embed_grid(patch_pos, grid, self.config.feat_size))
 
+    def embed_template(self, template: torch.Tensor) -> torch.Tensor:
+        """Template tokens with their position embeddings: (B, L_z, C)."""
+        stem = self.patch_embed_z if self.config.separate_stems else self.patch_embed
+        return stem(template) + self.pos_embed_z
+
+    def embed_search(self, search: torch.Tensor) -> torch.Tensor:
+        """Search tokens with their position embeddings: (B, L_x, C)."""
+        return self.patch_embed(search) + self.pos_embed_x
+
     def forward(
         self,
         template: torch.Tensor,
@@ -71,9 +83,8 @@ class ViTBackbone(nn.Module):
         """Returns the normalised tokens (B, L_z + L_x, C), eliminated search positions zero, and an aux
         dict: `search_index` (B, K) original positions of the kept search tokens, and with
         return_tokens, `block_tokens` / `block_search_index`: every block's output and its kept positions."""
-        z = self.patch_embed(template) + self.pos_embed_z
-        x = self.patch_embed(search) + self.pos_embed_x
-        tokens = torch.cat([z, x], dim=1)
+        x = self.embed_search(search)
+        tokens = torch.cat([self.embed_template(template), x], dim=1)
         lens_z, lens_s = self.lens_z, self.lens_x
         # Static Python ints: the exported graph has fixed shapes.
         token_counts = self.config.search_token_counts(ce_keep_rate)
@@ -109,7 +120,9 @@ class OSTrack(nn.Module):
         super().__init__()
         self.config = config
         self.backbone = ViTBackbone(config)
-        self.box_head = CenterHead(config.embed_dim, config.head_channels, config.feat_size)
+        self.box_head = CenterHead(
+            config.embed_dim, config.head_channels, config.feat_size, config.head_batch_norm
+        )
 
     def default_ce_mask(self, batch: int = 1) -> torch.Tensor | None:
         """The template mask the tracker passes for CE: the centre token (CTR_POINT) or None (ALL)."""

@@ -54,7 +54,7 @@ class TemplateEncoder(nn.Module):
 
     def forward(self, template: torch.Tensor):
         backbone = self.model.backbone
-        z = backbone.patch_embed(template) + backbone.pos_embed_z
+        z = backbone.embed_template(template)
         kv, queries = [], []
         for i, block in enumerate(backbone.blocks):
             q, k, v = block.attn.heads(block.norm1(z))
@@ -82,7 +82,7 @@ class CachedSearchTracker(nn.Module):
         model, backbone = self.model, self.model.backbone
         lens_z, lens_x = backbone.lens_z, backbone.lens_x
         counts = model.config.search_token_counts()
-        x = backbone.patch_embed(search) + backbone.pos_embed_x
+        x = backbone.embed_search(search)
         index = torch.arange(lens_x, device=search.device).unsqueeze(0)
         for i, block in enumerate(backbone.blocks):
             q, k, v = block.attn.heads(block.norm1(x))

@@ -9,8 +9,8 @@ from torch import nn
 LAYER_NORM_EPS = 1e-6
 
 
-def layer_norm(dim: int) -> nn.LayerNorm:
-    return nn.LayerNorm(dim, eps=LAYER_NORM_EPS)
+def layer_norm(dim: int, eps: float = LAYER_NORM_EPS) -> nn.LayerNorm:
+    return nn.LayerNorm(dim, eps=eps)
 
 
 class PatchEmbed(nn.Module):
@@ -22,6 +22,30 @@ class PatchEmbed(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.proj(image).flatten(2).transpose(1, 2)
+
+
+class ConvStem(nn.Module):
+    """log2(patch_size) stride-2 3x3 convolutions with hard-swish between them (widths doubling up to
+    embed_dim), then flattened to (B, tokens, dim): vitTrack's stem, a convolutional patch embedding."""
+
+    def __init__(self, patch_size: int, embed_dim: int, in_chans: int = 3):
+        super().__init__()
+        stages = patch_size.bit_length() - 1
+        widths = [in_chans] + [embed_dim // 2 ** (stages - 1 - i) for i in range(stages)]
+        layers: list[nn.Module] = []
+        for i in range(stages):
+            if i:
+                layers.append(nn.Hardswish())
+            layers.append(nn.Conv2d(widths[i], widths[i + 1], kernel_size=3, stride=2, padding=1))
+        self.stem = nn.Sequential(*layers)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.stem(image).flatten(2).transpose(1, 2)
+
+
+def patch_embedding(stem: str, patch_size: int, embed_dim: int) -> nn.Module:
+    """The image-to-tokens module a config's `stem` names ("patch" or "conv")."""
+    return ConvStem(patch_size, embed_dim) if stem == "conv" else PatchEmbed(patch_size, embed_dim)
 
 
 class MatMul(nn.Module):
@@ -116,13 +140,19 @@ class Block(nn.Module):
     elimination can act between them, as OSTrack's CEBlock does."""
 
     def __init__(
-        self, dim: int, num_heads: int, mlp_ratio: float, drop_path: float = 0.0, template_tokens: int = 0
+        self,
+        dim: int,
+        num_heads: int,
+        mlp_ratio: float,
+        drop_path: float = 0.0,
+        template_tokens: int = 0,
+        norm_eps: float = LAYER_NORM_EPS,
     ):
         super().__init__()
-        self.norm1 = layer_norm(dim)
+        self.norm1 = layer_norm(dim, norm_eps)
         self.attn = Attention(dim, num_heads, template_tokens)
         self.drop_path = DropPath(drop_path)
-        self.norm2 = layer_norm(dim)
+        self.norm2 = layer_norm(dim, norm_eps)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
 
     def attend(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -67,7 +67,7 @@ class LossConfig:
 class OptimConfig:
     """OSTrack-256's schedule: AdamW, backbone lr x0.1, step decay x0.1 at lr_drop_epoch, clip 0.1."""
 
-    init_checkpoint: str = ""  # OSTrack checkpoint or pre-trained ViT (MAE/DeiT) to start from
+    init_checkpoint: str = ""  # OSTrack checkpoint, pre-trained ViT (MAE/DeiT) or exported tracker (.onnx)
     epochs: int = 300
     batch_size: int = 32
     lr: float = 4e-4

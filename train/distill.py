@@ -256,9 +256,7 @@ def freeze(model: nn.Module) -> nn.Module:
 # ----------------------------------------------------------------------------- mixed network
 def _embed(model: OSTrack, template: torch.Tensor, search: torch.Tensor) -> torch.Tensor:
     backbone = model.backbone
-    z = backbone.patch_embed(template) + backbone.pos_embed_z
-    x = backbone.patch_embed(search) + backbone.pos_embed_x
-    return torch.cat([z, x], dim=1)
+    return torch.cat([backbone.embed_template(template), backbone.embed_search(search)], dim=1)
 
 
 def _run_blocks(model, blocks: range, tokens, search_index, token_counts, ce_template_mask):
