@@ -278,24 +278,48 @@ def load_checkpoint(model: OSTrack, path: str | Path) -> LoadReport:
     return LoadReport(kind, foreign_objects=foreign)
 
 
-def infer_config(sd: Mapping) -> TrackerConfig:
-    """The architecture a full tracker state dict implies (tensor shapes only). Head count and CE
-    settings leave no trace in the weights: num_heads is set to embed_dim // 64 (it changes neither
-    parameters nor MACs) and CE is off."""
-    try:
+def _stem_of(sd: Mapping) -> dict:
+    """Stem kind, embed_dim, patch size and separate_stems of a state dict's patch embedding."""
+    separate = any(k.startswith("backbone.patch_embed_z.") for k in sd)
+    if "backbone.patch_embed.proj.weight" in sd:
         proj = sd["backbone.patch_embed.proj.weight"]
-        dim, patch = int(proj.shape[0]), int(proj.shape[-1])
+        return dict(
+            stem="patch",
+            embed_dim=int(proj.shape[0]),
+            patch_size=int(proj.shape[-1]),
+            separate_stems=separate,
+        )
+    convs = sorted(
+        int(k.split(".")[3])
+        for k in sd
+        if k.startswith("backbone.patch_embed.stem.") and k.endswith(".weight")
+    )
+    if not convs:
+        raise KeyError("backbone.patch_embed.proj.weight")
+    last = sd[f"backbone.patch_embed.stem.{convs[-1]}.weight"]
+    return dict(
+        stem="conv", embed_dim=int(last.shape[0]), patch_size=2 ** len(convs), separate_stems=separate
+    )
+
+
+def infer_config(sd: Mapping) -> TrackerConfig:
+    """The architecture a full tracker state dict implies (tensor shapes only). Head count, CE settings
+    and the layer-norm epsilon leave no trace in the weights: num_heads is set to embed_dim // 64 (it
+    changes neither parameters nor MACs), CE is off and the epsilon is the default."""
+    try:
+        stem = _stem_of(sd)
+        dim, patch = stem["embed_dim"], stem["patch_size"]
         depth = len({k.split(".")[2] for k in sd if k.startswith("backbone.blocks.")})
         side = {k: round(sd[f"backbone.{k}"].shape[1] ** 0.5) for k in ("pos_embed_z", "pos_embed_x")}
         return TrackerConfig(
-            embed_dim=dim,
+            **stem,
             depth=depth,
             num_heads=max(1, dim // 64),
             mlp_ratio=sd["backbone.blocks.0.mlp.fc1.weight"].shape[0] / dim,
-            patch_size=patch,
             template_size=side["pos_embed_z"] * patch,
             search_size=side["pos_embed_x"] * patch,
             head_channels=int(sd["box_head.conv1_ctr.0.weight"].shape[0]),
+            head_batch_norm="box_head.conv1_ctr.1.running_mean" in sd,
             pretrain_img_size=round((sd["backbone.pos_embed"].shape[1] - 1) ** 0.5) * patch,
         )
     except KeyError as exc:

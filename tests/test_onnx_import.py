@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from edgetrack.errors import EdgetrackError
-from edgetrack.models.checkpoint import load_checkpoint
+from edgetrack.models.checkpoint import infer_config, load_checkpoint
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.onnx_import import import_onnx_tracker, load_onnx_weights, verify_import
 from edgetrack.models.ostrack import TrackerMaps, build_tracker
@@ -73,6 +73,14 @@ def test_exported_tracker_imports_back_with_the_same_outputs(tmp_path, stem, pat
         1e-5,
     )
     assert verify_import(imported) < 1e-4
+    inferred = infer_config(imported.state_dict)  # what `edgetrack info` reads from a bare state dict
+    assert (inferred.stem, inferred.patch_size, inferred.separate_stems, inferred.head_batch_norm) == (
+        stem,
+        patch,
+        separate,
+        False,
+    )
+    assert (inferred.embed_dim, inferred.search_size) == (16, sizes["search_size"])
     rebuilt = build_tracker(got).eval()
     rebuilt.load_state_dict(imported.state_dict)
     expected = maps(model, config)
