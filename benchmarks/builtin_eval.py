@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from edgetrack.datasets import read_rgb
 from edgetrack.datasets.folder import load_sequence_folder
 from edgetrack.datasets.registry import open_dataset
+from edgetrack.errors import EdgetrackError
 from edgetrack.metrics import success_auc
 from edgetrack.runtime.tracker import Tracker
 
@@ -91,4 +93,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except EdgetrackError as exc:  # bad input: one line, exit 2, as the CLI does
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

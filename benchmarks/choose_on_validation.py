@@ -17,12 +17,14 @@ import argparse
 import dataclasses
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from edgetrack.datasets.registry import open_dataset
+from edgetrack.errors import EdgetrackError
 from edgetrack.metrics import success_auc
 from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc, track_sequence
 
@@ -108,4 +110,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except EdgetrackError as exc:  # bad input: one line, exit 2, as the CLI does
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -8,6 +8,7 @@ import torch
 import yaml
 from train_helpers import tiny_sources
 
+from edgetrack.errors import EdgetrackError
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.ostrack import build_tracker
 from edgetrack.train.distill import (
@@ -171,3 +172,8 @@ def test_asymmetric_attention_student_distils_with_sstrack_and_splits_for_cachin
         joint = model(template, search, model.default_ce_mask(1))["score_map"]
         split = CachedSearchTracker(model)(search, *TemplateEncoder(model)(template))[0]
     torch.testing.assert_close(joint, split, rtol=0, atol=1e-6)
+
+
+def test_a_missing_checkpoint_is_a_one_line_error(tmp_path):
+    with pytest.raises(EdgetrackError, match="does not exist"):
+        load_trained_model(tmp_path / "nope.pth")

@@ -18,6 +18,8 @@ from edgetrack.models.torch_tracker import TorchTracker
 
 def load_trained_model(checkpoint: Path | str) -> OSTrack:
     """The plain model of a training checkpoint (its 'model_config' and 'net'), in eval mode."""
+    if not Path(checkpoint).is_file():
+        raise EdgetrackError(f"checkpoint {checkpoint} does not exist")
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     if "model_config" not in state or "net" not in state:
         raise EdgetrackError(f"{checkpoint} is not an edgetrack training checkpoint")
