@@ -112,8 +112,8 @@ def _image_inputs(g: _Graph) -> tuple[str, str]:
     return template, search
 
 
-def _stem(g: _Graph, image: str) -> tuple[str, int, list[tuple[np.ndarray, np.ndarray]], str]:
-    """Follow the convolutions from an image input: (stem kind, patch size, [(weight, bias)], output)."""
+def _stem(g: _Graph, image: str) -> tuple[str, int, list[tuple[np.ndarray, np.ndarray]]]:
+    """Follow the convolutions from an image input: (stem kind, patch size, [(weight, bias)])."""
     convs, tensor, activations = [], image, []
     while True:
         node = g.only_consumer(tensor)
@@ -134,11 +134,11 @@ def _stem(g: _Graph, image: str) -> tuple[str, int, list[tuple[np.ndarray, np.nd
     strides = [tuple(_attr(n, "strides", [1, 1])) for n, _, _ in convs]
     kernels = [tuple(w.shape[-2:]) for _, w, _ in convs]
     if len(convs) == 1 and kernels[0] == strides[0] and kernels[0][0] == kernels[0][1]:
-        return "patch", kernels[0][0], [(w, b) for _, w, b in convs], tensor
+        return "patch", kernels[0][0], [(w, b) for _, w, b in convs]
     expected_activations = list(range(1, len(convs)))
     if all(s == (2, 2) for s in strides) and all(k == (3, 3) for k in kernels):
         if activations == expected_activations:
-            return "conv", 2 ** len(convs), [(w, b) for _, w, b in convs], tensor
+            return "conv", 2 ** len(convs), [(w, b) for _, w, b in convs]
     raise g.fail(
         f"the stem of {image!r} is neither one patch convolution nor stride-2 3x3 convolutions with "
         f"hard-swish between them (kernels {kernels}, strides {strides})"
@@ -222,8 +222,8 @@ def import_onnx_tracker(path: str | Path) -> ImportedTracker:
         raise EdgetrackError(f"{path}: not a readable ONNX file: {exc}") from exc
     named = {canonical_name(k): v for k, v in g.initializers.items()}
     template, search = _image_inputs(g)
-    kind, patch, search_stem, _ = _stem(g, search)
-    kind_z, patch_z, template_stem, _ = _stem(g, template)
+    kind, patch, search_stem = _stem(g, search)
+    kind_z, patch_z, template_stem = _stem(g, template)
     if (kind_z, patch_z) != (kind, patch):
         raise g.fail(f"template stem ({kind_z}, patch {patch_z}) differs from search stem ({kind}, {patch})")
     separate = any(not np.array_equal(a[0], b[0]) for a, b in zip(template_stem, search_stem, strict=True))

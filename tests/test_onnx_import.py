@@ -13,6 +13,7 @@ from edgetrack.models.checkpoint import infer_config, load_checkpoint
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.onnx_import import import_onnx_tracker, load_onnx_weights, verify_import
 from edgetrack.models.ostrack import TrackerMaps, build_tracker
+from edgetrack.models.vit import resize_pos_embed_grid
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VITTRACK = SHARED / "fixtures" / "models" / "vittrack.onnx"
@@ -122,8 +123,11 @@ def test_initialising_a_smaller_crop_model_resizes_only_the_position_embeddings(
     torch.testing.assert_close(
         student.backbone.patch_embed.stem[0].weight, source.backbone.patch_embed.stem[0].weight
     )
-    # bicubic resizing keeps the mean of a grid roughly, not the values
-    assert not torch.equal(student.backbone.pos_embed_x[:, :36], source.backbone.pos_embed_x[:, :36])
+    # the position embeddings are the source's, resized bicubically to the 3x3 / 6x6 grids (OSTrack's rule)
+    source_pos = source.backbone.pos_embed_x.detach()
+    torch.testing.assert_close(student.backbone.pos_embed_x, resize_pos_embed_grid(source_pos, 8, 6))
+    source_pos_z = source.backbone.pos_embed_z.detach()
+    torch.testing.assert_close(student.backbone.pos_embed_z, resize_pos_embed_grid(source_pos_z, 4, 3))
 
 
 def test_a_model_of_another_width_is_refused_with_the_tensor_named(tmp_path):
