@@ -7,6 +7,8 @@ Per sample (so SSTrack's gradient scaling weights it):
     + box_weight   * c * (2 GIoU + 5 L1 against the box at the teacher's peak),
 with c the teacher's peak score where it is at least `min_confidence`, else 0 (the teacher's box is
 trusted only where the teacher is confident). The weights live in the config's `distill` section.
+On a negative pair (`data.negative_probability`) only the ground-truth score term is left: the target is
+absent, so the label is all zero, and the teacher, which tracks whatever it finds, is not followed.
 The teacher's targets come with every training pair (`edgetrack.train.data.PairDataset`), computed in the data
 pipeline, so data-loader workers run the teacher beside the training step.
 """
@@ -37,11 +39,13 @@ class BlackBoxObjective:
 
     def __call__(self, model, batch: dict, forward_kwargs: dict) -> LossOutput:
         outputs = model(batch["template"], batch["search"], **forward_kwargs)
-        gt = tracking_losses(outputs, batch["search_box"], self.box_weights)
-        score = soft_score_loss(outputs["score_map"], batch["teacher_score"])
+        negative = batch.get("negative")
+        gt = tracking_losses(outputs, batch["search_box"], self.box_weights, negative)
+        positive = 1.0 - negative.float() if negative is not None else 1.0
+        score = positive * soft_score_loss(outputs["score_map"], batch["teacher_score"])
         giou, l1, _ = box_losses(outputs["pred_boxes"], batch["teacher_box"])
         confidence = batch["teacher_confidence"].float()
-        trust = confidence * (confidence >= self.distill.min_confidence)
+        trust = positive * confidence * (confidence >= self.distill.min_confidence)
         box = trust * (self.box_weights.giou * giou + self.box_weights.l1 * l1)
         d = self.distill
         per_sample = d.gt_weight * gt.per_sample + d.score_weight * score + d.box_weight * box

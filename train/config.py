@@ -43,6 +43,9 @@ class DataConfig:
     grayscale_probability: float = 0.05
     flip_probability: float = 0.5
     brightness_jitter: float = 0.2
+    # share of negative pairs: the search region is taken around an object of another sequence, so the
+    # target is absent; its score label is all zero and its box terms are off (DaSiamRPN's negatives)
+    negative_probability: float = 0.0
 
 
 @dataclass
@@ -242,3 +245,7 @@ def check_config(config: TrainConfig) -> None:
             raise EdgetrackError(f"config train.{name}: must be a finite {kind} number, got {value!r}")
     if not config.data.datasets:
         raise EdgetrackError("config data.datasets: no training dataset")
+    if not 0.0 <= config.data.negative_probability < 1.0:
+        raise EdgetrackError(
+            f"config data.negative_probability: must lie in [0, 1), got {config.data.negative_probability!r}"
+        )

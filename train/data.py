@@ -72,8 +72,10 @@ def processing_from(config: DataConfig, tracker_config, teacher=None) -> PairPro
 
 class PairDataset:
     """`len` samples per epoch for one rank; item i -> dict(template, search, template_box,
-    search_box, bin), plus a black-box teacher's targets (`edgetrack.train.teacher`) when one is given. The
-    interval sampler draws bins by `q` (set each epoch by the scheduler)."""
+    search_box, bin, negative), plus a black-box teacher's targets (`edgetrack.train.teacher`) when one is
+    given. The interval sampler draws bins by `q` (set each epoch by the scheduler). A share
+    `negative_probability` of the pairs are negatives: the search frame and box come from another
+    sequence (`negative` 1), so the template's target is absent from the search region."""
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class PairDataset:
         seed: int,
         rank: int = 0,
         teacher=None,
+        negative_probability: float = 0.0,
     ):
         self.sources = sources
         self.teacher = teacher
@@ -99,6 +102,9 @@ class PairDataset:
         self.seed = int(seed)
         self.rank = int(rank)
         self.epoch = 0
+        self.negative_probability = float(negative_probability)
+        if self.negative_probability > 0 and sum(len(s.sequences) for s in sources) < 2:
+            raise EdgetrackError("data.negative_probability needs at least two training sequences")
 
     @property
     def available_bins(self) -> np.ndarray:
@@ -121,18 +127,31 @@ class PairDataset:
         for _ in range(MAX_TRIES):
             draw = sampler.draw(rng)
             seq = self.sources[draw.dataset].sequences[draw.sequence]
+            negative = self.negative_probability > 0 and rng.random() < self.negative_probability
+            search_seq, search_index = (
+                self._negative_search(draw, rng) if negative else (seq, draw.search_frame)
+            )
             template_frame = read_rgb(seq.frames[draw.template_frame])
             search_frame = (
                 template_frame
-                if draw.search_frame == draw.template_frame
-                else read_rgb(seq.frames[draw.search_frame])
+                if search_seq is seq and search_index == draw.template_frame
+                else read_rgb(search_seq.frames[search_index])
             )
             out = self.processing(
-                template_frame, seq.gt[draw.template_frame], search_frame, seq.gt[draw.search_frame], rng
+                template_frame, seq.gt[draw.template_frame], search_frame, search_seq.gt[search_index], rng
             )
             if out is not None:
+                out["negative"] = np.float32(negative)
                 if self.teacher is not None:
                     out.update(self.teacher.targets(out.pop("teacher_template"), out.pop("teacher_search")))
                 out["bin"] = np.int64(bin_of(draw, self.indices, self.bins))
                 return out
         raise EdgetrackError(f"no usable training pair after {MAX_TRIES} draws (boxes too small?)")
+
+    def _negative_search(self, draw, rng: np.random.Generator) -> tuple[Sequence, int]:
+        """A visible frame of a sequence other than `draw`'s (OSTrack's random sampler picks it)."""
+        for _ in range(MAX_TRIES):
+            other = self.random_sampler.draw(rng)
+            if (other.dataset, other.sequence) != (draw.dataset, draw.sequence):
+                return self.sources[other.dataset].sequences[other.sequence], other.search_frame
+        raise EdgetrackError(f"no sequence other than the template's after {MAX_TRIES} draws")

@@ -436,9 +436,10 @@ class CompressTrackerObjective(nn.Module):
             kwargs.get("ce_template_mask"),
             kwargs.get("ce_keep_rate"),
         )
-        track = tracking_losses(outputs, batch["search_box"], self.weights)
+        negative = batch.get("negative")
+        track = tracking_losses(outputs, batch["search_box"], self.weights, negative)
         teacher_box = box_cxcywh_to_xywh(target["pred_boxes"][:, 0].detach().float())
-        pred = tracking_losses(outputs, teacher_box, self.weights)
+        pred = tracking_losses(outputs, teacher_box, self.weights, negative)
         lens_z, lens_x = self.teacher.backbone.lens_z, self.teacher.backbone.lens_x
         feat = torch.stack(
             [

@@ -125,12 +125,19 @@ def box_losses(pred_boxes: torch.Tensor, target_box: torch.Tensor) -> tuple[torc
     return giou, l1_per_sample(pred_xyxy, target_xyxy), iou
 
 
-def tracking_losses(outputs: dict, target_box: torch.Tensor, weights: BoxLossWeights) -> LossOutput:
+def tracking_losses(
+    outputs: dict, target_box: torch.Tensor, weights: BoxLossWeights, negative: torch.Tensor | None = None
+) -> LossOutput:
     """focal + GIoU + L1 of the model's outputs (pred_boxes (B,1,4) cx,cy,w,h, score_map (B,1,S,S))
-    against (B,4) x,y,w,h target boxes normalised to the search crop, per sample."""
+    against (B,4) x,y,w,h target boxes normalised to the search crop, per sample. Where `negative` (B,)
+    is 1 the target is absent: the score label is all zero and the box terms are 0."""
     score = outputs["score_map"]
     label = gaussian_label(target_box.float(), score.shape[-1])
     giou, l1, iou = box_losses(outputs["pred_boxes"], target_box)
+    if negative is not None:
+        positive = 1.0 - negative.float()
+        label = label * positive[:, None, None, None]
+        giou, l1 = giou * positive, l1 * positive
     focal = focal_per_sample(score, label)
     loss = weights.focal * focal + weights.giou * giou + weights.l1 * l1
     logs = {"focal": focal.detach().mean(), "giou": giou.detach().mean(), "l1": l1.detach().mean()}

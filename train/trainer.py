@@ -53,7 +53,7 @@ class TrackingObjective:
 
     def __call__(self, model, batch: dict, forward_kwargs: dict) -> LossOutput:
         outputs = model(batch["template"], batch["search"], **forward_kwargs)
-        return tracking_losses(outputs, batch["search_box"], self.weights)
+        return tracking_losses(outputs, batch["search_box"], self.weights, batch.get("negative"))
 
 
 def resolve_device(name: str, local_rank: int = 0) -> torch.device:
@@ -171,6 +171,7 @@ class Trainer:
             opt.seed,
             self.dist.rank,
             teacher,
+            config.data.negative_probability,
         )
         self.steps_per_epoch = len(self.dataset) // opt.batch_size
         if self.steps_per_epoch < 1:
@@ -376,26 +377,27 @@ class Trainer:
                 start = time.perf_counter()
                 for step, batch in enumerate(self._loader()):
                     out = self._step(batch, bin_weights, epoch, step)
-                    bins.append(batch["bin"].numpy())
-                    ious.append(out.iou.float().cpu().numpy())
+                    positive = batch["negative"].numpy() == 0 if "negative" in batch else slice(None)
+                    bins.append(batch["bin"].numpy()[positive])  # negatives have no IoU to schedule on
+                    ious.append(out.iou.float().cpu().numpy()[positive])
                     losses.append(float(out.logs["loss"]))
                     rate = (step + 1) * opt.batch_size * self.dist.world / (time.perf_counter() - start)
+                    iou = np.concatenate(ious)
                     progress.update(
-                        task, advance=1, loss=np.mean(losses), iou=np.mean(np.concatenate(ious)), rate=rate
+                        task, advance=1, loss=np.mean(losses), iou=iou.mean() if len(iou) else 0.0, rate=rate
                     )
-                self._end_epoch(
-                    epoch, np.concatenate(bins), np.concatenate(ious), losses, time.perf_counter() - start
-                )
+                samples_per_s = (step + 1) * opt.batch_size / (time.perf_counter() - start)
+                self._end_epoch(epoch, np.concatenate(bins), np.concatenate(ious), losses, samples_per_s)
         return self.last_checkpoint
 
     def _end_epoch(
-        self, epoch: int, bins: np.ndarray, ious: np.ndarray, losses: list, seconds: float
+        self, epoch: int, bins: np.ndarray, ious: np.ndarray, losses: list, samples_per_s: float
     ) -> None:
         self.lr_scheduler.step()
         self.dist.broadcast_buffers(self.model)  # DDP syncs buffers only at the next forward
         num_bins = len(self.dataset.q_random)
-        totals = self.dist.all_reduce_sum([ious.sum(), len(ious), np.sum(losses), len(losses)])
-        tau = totals[0] / totals[1]
+        totals = self.dist.all_reduce_sum([ious.sum(), len(ious), np.sum(losses), len(losses), samples_per_s])
+        tau = totals[0] / max(totals[1], 1.0)
         successes = np.bincount(bins, weights=(ious > tau).astype(np.float64), minlength=num_bins)
         counts = np.bincount(bins, minlength=num_bins).astype(np.float64)
         successes, counts = np.split(self.dist.all_reduce_sum(np.concatenate([successes, counts])), 2)
@@ -407,7 +409,7 @@ class Trainer:
                 "epoch": epoch + 1,
                 "loss": totals[2] / totals[3],
                 "mean_iou": tau,
-                "samples_per_s": totals[1] / seconds,
+                "samples_per_s": totals[4],
                 "lr": self.optimizer.param_groups[0]["lr"],
                 "bin_counts": counts.tolist(),
                 "bin_success": (successes / np.maximum(counts, 1)).tolist(),
