@@ -2,6 +2,7 @@
 
 from edgetrack import __version__
 from edgetrack.cli import app
+from edgetrack.cli.average import average
 from edgetrack.cli.bench import bench
 from edgetrack.cli.command import EdgetrackCommand
 from edgetrack.cli.demo import demo
@@ -14,6 +15,7 @@ from edgetrack.cli.synth import synth
 from edgetrack.cli.track import track
 from edgetrack.cli.train import train_command
 
+app.command(cls=EdgetrackCommand)(average)
 app.command(cls=EdgetrackCommand)(bench)
 app.command(cls=EdgetrackCommand)(demo)
 app.command(name="distill", cls=EdgetrackCommand)(distill_command)

@@ -1,0 +1,66 @@
+"""Weight averaging ("model soup", Wortsman et al. 2022): the uniform mean of the weights of several
+training checkpoints of one architecture that were fine-tuned from the same start (different seeds, data
+mixes or epochs). Such an average usually lies in the same basin as its members and generalises at least
+as well as the best of them, at no cost at run time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from edgetrack.errors import EdgetrackError
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise EdgetrackError(f"checkpoint {path} does not exist")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(state, dict) or "net" not in state or "model_config" not in state:
+        raise EdgetrackError(f"{path} is not an edgetrack training checkpoint")
+    return state
+
+
+def average_checkpoints(paths: list[Path | str]) -> dict:
+    """A checkpoint whose 'net' is the uniform mean of the members' 'net' weights (float tensors; integer
+    buffers are taken from the first member). The members must share 'model_config' and tensor shapes."""
+    if not paths:
+        raise EdgetrackError("nothing to average: no checkpoint given")
+    paths = [Path(p) for p in paths]
+    first = _read(paths[0])
+    total = {name: t.double() if t.is_floating_point() else t.clone() for name, t in first["net"].items()}
+    for path in paths[1:]:
+        state = _read(path)
+        if state["model_config"] != first["model_config"]:
+            raise EdgetrackError(f"{path} has another architecture than {paths[0]}: cannot average them")
+        if state["net"].keys() != total.keys():
+            raise EdgetrackError(f"{path} has other weights than {paths[0]}: cannot average them")
+        for name, tensor in state["net"].items():
+            if tensor.shape != total[name].shape:
+                raise EdgetrackError(f"{path}: {name} is {tuple(tensor.shape)}, {paths[0]} has "
+                                     f"{tuple(total[name].shape)}: cannot average them")  # fmt: skip
+            if tensor.is_floating_point():
+                total[name] += tensor.double()
+    net = {
+        name: (t / len(paths)).to(first["net"][name].dtype) if t.is_floating_point() else t
+        for name, t in total.items()
+    }
+    return {
+        "net": net,
+        "model_config": first["model_config"],
+        "config": first.get("config", {}),
+        "net_type": first.get("net_type", "OSTrack"),
+        "averaged_from": [str(p) for p in paths],
+    }
+
+
+def write_average(paths: list[Path | str], out: Path | str) -> Path:
+    """Average `paths` (average_checkpoints) and save the result to `out` atomically."""
+    out = Path(out)
+    soup = average_checkpoints(paths)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    torch.save(soup, tmp)
+    os.replace(tmp, out)
+    return out
