@@ -1,5 +1,7 @@
 """Choose a checkpoint and its tracking settings (min_score, size_rate) on a validation split: every
 checkpoint x setting runs the torch tracker over the validation sequences; the best mean success AUC wins.
+With --starts K each validation sequence is also tracked from K - 1 later frames (k N / K, OTB's temporal
+robustness evaluation) and scores the mean of its K runs: a few sequences then give a steadier figure.
 With --floor-root, the winner must also reach --floor mean AUC on every sequence of that root (e.g.
 synthetic validation clips): combinations are tried in order of validation AUC until one does (if none
 does, the best on validation wins and the report says the floor was not met).
@@ -25,8 +27,7 @@ import torch
 
 from edgetrack.datasets.registry import open_dataset
 from edgetrack.errors import EdgetrackError
-from edgetrack.metrics import success_auc
-from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc, track_sequence
+from edgetrack.train.evaluate import initial_box_auc, load_trained_model, model_auc, sequence_auc
 
 
 def write_json(path: Path, data) -> None:
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--sequences", nargs="+", required=True, help="The validation split's names.")
     parser.add_argument("--min-scores", nargs="+", type=float, default=[0.0, 0.15, 0.3, 0.45])
     parser.add_argument("--size-rates", nargs="+", type=float, default=[0.3, 0.6, 1.0])
+    parser.add_argument("--starts", type=int, default=1, help="Runs per validation sequence (TRE-style).")
     parser.add_argument("--floor-root", type=Path, help="Sequences the winner must also track well.")
     parser.add_argument("--floor", type=float, default=0.5, help="Mean AUC the winner needs on --floor-root.")
     parser.add_argument("--arch-out", required=True, type=Path)
@@ -77,7 +79,7 @@ def main() -> None:
         for min_score in args.min_scores:
             for size_rate in args.size_rates:
                 model.config = dataclasses.replace(trained, min_score=min_score, size_rate=size_rate)
-                aucs = [success_auc(track_sequence(model, seq), seq.gt) for seq in sequences]
+                aucs = [sequence_auc(model, seq, args.starts) for seq in sequences]
                 rows.append(
                     {
                         "checkpoint": str(checkpoint),
@@ -103,7 +105,7 @@ def main() -> None:
     arch = {**state["model_config"], "min_score": best["min_score"], "size_rate": best["size_rate"]}
     write_json(args.arch_out, arch)
     if args.report:
-        report = {"sequences": args.sequences, "chosen": best, "rows": rows}
+        report = {"sequences": args.sequences, "starts": args.starts, "chosen": best, "rows": rows}
         if args.floor_root:
             report["floor"] = {"root": str(args.floor_root), "auc": args.floor, "met": floor_met}
         write_json(args.report, report)
