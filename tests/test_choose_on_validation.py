@@ -1,0 +1,69 @@
+"""benchmarks/choose_on_validation.py: the recipe's choice of checkpoint and tracking settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from train_helpers import TINY_MODEL, tiny_sources
+
+from edgetrack.datasets.registry import open_dataset
+from edgetrack.models.config import TrackerConfig
+from edgetrack.models.ostrack import build_tracker
+from edgetrack.train.evaluate import load_trained_model, sequence_auc
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def random_checkpoint(path: Path, seed: int) -> Path:
+    torch.manual_seed(seed)
+    config = TrackerConfig(**TINY_MODEL)
+    torch.save({"net": build_tracker(config).state_dict(), "model_config": config.to_dict()}, path)
+    return path
+
+
+def choose(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(ROOT / "benchmarks" / "choose_on_validation.py"), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def test_every_combination_is_scored_with_its_starts_and_the_best_is_written(tmp_path):
+    tiny_sources(tmp_path)
+    checkpoints = [str(random_checkpoint(tmp_path / f"epoch_{i}.pth", i)) for i in range(2)]
+    run = choose(
+        tmp_path, *checkpoints, "--kind", "custom", "--root", str(tmp_path / "videos"), "--sequences", "v0",
+        "v1", "--starts", "2", "--min-scores", "0", "0.3", "--size-rates", "1.0",
+        "--arch-out", str(tmp_path / "arch.json"), "--report", str(tmp_path / "report.json"),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["starts"] == 2 and len(report["rows"]) == 4
+    best = max(report["rows"], key=lambda row: row["auc"])
+    assert report["chosen"] == best
+    arch = json.loads((tmp_path / "arch.json").read_text())
+    assert arch["min_score"] == best["min_score"] and arch["embed_dim"] == TINY_MODEL["embed_dim"]
+    dataset = open_dataset("custom", tmp_path / "videos")
+    for row in report["rows"]:
+        assert abs(row["auc"] - sum(row["per_sequence"].values()) / 2) < 1e-9
+        model = load_trained_model(row["checkpoint"])
+        model.config = dataclasses.replace(
+            model.config, min_score=row["min_score"], size_rate=row["size_rate"]
+        )
+        for name in ("v0", "v1"):  # the mean over the runs from frames 0 and N/2
+            expected = sequence_auc(model, dataset.sequence(name), starts=2)
+            assert abs(row["per_sequence"][name] - expected) < 1e-9
+
+
+def test_bad_starts_is_one_error_line_and_no_file(tmp_path):
+    tiny_sources(tmp_path)
+    checkpoint = str(random_checkpoint(tmp_path / "epoch_1.pth", 0))
+    run = choose(
+        tmp_path, checkpoint, "--kind", "custom", "--root", str(tmp_path / "videos"), "--sequences", "v0",
+        "--starts", "0", "--arch-out", str(tmp_path / "arch.json"),
+    )  # fmt: skip
+    assert run.returncode == 2 and run.stderr.startswith("error:") and len(run.stderr.splitlines()) == 1
+    assert not (tmp_path / "arch.json").exists()
