@@ -60,6 +60,37 @@ def test_resume_continues_the_same_run_only(tmp_path, config_file, capsys):
     assert _epochs(run) == [1, 2, 3]  # the log of epochs 2 and 3 was cut at the resume, then rewritten
 
 
+def test_a_setting_added_after_the_checkpoint_resumes_at_its_default_only(tmp_path, config_file, capsys):
+    import torch
+
+    run = tmp_path / "run"
+    assert run_cli(["train", "-c", config_file, "-o", run, "train.epochs=2"], capsys)[0] == 0
+    first = run / "checkpoints" / "epoch_0001.pth"
+    state = torch.load(first, weights_only=False)
+    del state["config"]["data"]["negative_probability"]  # as written before the setting existed
+    torch.save(state, first)
+    code, _, err = run_cli(
+        [
+            "train",
+            "-c",
+            config_file,
+            "-o",
+            run,
+            "--resume",
+            first,
+            "train.epochs=2",
+            "data.negative_probability=0.3",
+        ],
+        capsys,
+    )
+    assert err.count("->") == 1 and "data.negative_probability 0.0 -> 0.3" in one_error_line(code, err)
+    code, _, err = run_cli(
+        ["train", "-c", config_file, "-o", run, "--resume", first, "train.epochs=2"], capsys
+    )
+    assert code == 0, err
+    assert _epochs(run) == [1, 2]
+
+
 def test_damaged_checkpoints_are_clear_errors_naming_the_newest_intact(tmp_path, config_file, capsys):
     run = tmp_path / "run"
     assert run_cli(["train", "-c", config_file, "-o", run, "train.epochs=2"], capsys)[0] == 0

@@ -33,7 +33,7 @@ from edgetrack.errors import EdgetrackError
 from edgetrack.models.checkpoint import load_checkpoint, load_tracker_state
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.ostrack import build_tracker
-from edgetrack.train.config import TrainConfig
+from edgetrack.train.config import TrainConfig, deep_merge
 from edgetrack.train.data import PairDataset, Source, open_source, processing_from
 from edgetrack.train.distributed import DistContext
 from edgetrack.train.losses import BoxLossWeights, LossOutput, tracking_losses
@@ -249,7 +249,9 @@ class Trainer:
         """Load a checkpoint written by `save` and continue after its epoch."""
         path = Path(path)
         state = load_training_state(path, self.device)
-        changes = config_changes(state.get("config", {}), self.config.to_dict())
+        # a setting added after the checkpoint was written counts as its default
+        stored = deep_merge(TrainConfig().to_dict(), state.get("config", {}))
+        changes = config_changes(stored, self.config.to_dict())
         if changes:
             raise EdgetrackError(
                 f"{path} was trained with other settings ({'; '.join(changes)}): a resume continues the "
