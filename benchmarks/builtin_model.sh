@@ -2,12 +2,13 @@
 # Reproduces the built-in tracker (models/builtin/): synthetic data -> vitTrack's weights read from its
 # ONNX file and fine-tuned at 112/224 crops with vitTrack as the black-box teacher, on real footage +
 # synthetic data (edgetrack distill) -> checkpoint and tracking settings chosen on the validation split
-# of public-real, keeping a mean AUC of 0.50 on synthetic validation clips -> edgetrack export (ONNX
-# fp32) -> figures (fresh synthetic clips, validation, the shared sequences) -> bench.
+# of public-real (each sequence tracked from 3 start frames), keeping a mean AUC of 0.50 on synthetic
+# validation clips -> edgetrack export (ONNX fp32) -> figures (fresh synthetic clips, validation, the
+# shared sequences) -> bench.
 # Learned from: ../shared/datasets/public-real (less its validation split) and generated clips. The
 # evaluation sequences (EVAL, ../shared/fixtures/sequences) are only evaluated on, at the end.
-# `make builtin-model` runs it: 26 minutes end to end on a 2-core CPU (2026-12-01) (training runs on
-# one thread, the teacher in the data-loader worker).
+# `make builtin-model` runs it: 38 minutes end to end on a 2-core CPU (2026-12-01) (training runs on
+# one thread, the teacher in the data-loader worker; the 3-start validation choice takes about 22).
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
 PYTHON=${PYTHON:-python}
@@ -28,7 +29,7 @@ $EDGETRACK synth --format got10k -o $DATA/heldout --split train --count 24 --fra
 $EDGETRACK distill -c $CONFIG --teacher "$TEACHER" data.datasets.0.root="$REAL" train.init_checkpoint="$TEACHER" \
     -o $RUN/train
 $PYTHON benchmarks/choose_on_validation.py $RUN/train/checkpoints/epoch_*.pth --root "$REAL" --sequences $VALIDATION \
-    --min-scores 0 0.2 0.4 --size-rates 0.3 1.0 --floor-root $DATA/synthetic_validation --floor 0.5 \
+    --starts 3 --min-scores 0 0.2 0.4 --size-rates 0.3 1.0 --floor-root $DATA/synthetic_validation --floor 0.5 \
     --arch-out $RUN/arch.json --report $OUT/validation.json
 CHOSEN=$($PYTHON -c "import json, sys; print(json.load(open(sys.argv[1]))['chosen']['checkpoint'])" $OUT/validation.json)
 $EDGETRACK export "$CHOSEN" --arch-config $RUN/arch.json --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
