@@ -67,10 +67,12 @@ def test_bad_members_give_one_line_errors_and_no_file(tmp_path):
     a = checkpoint(tmp_path, "a.pth", seed=0)
     wider = checkpoint(tmp_path, "wider.pth", seed=1, embed_dim=32)
     torch.save({"weights": {}}, tmp_path / "foreign.pth")
+    (tmp_path / "damaged.pth").write_bytes(a.read_bytes()[:1000])
     cases = [
         ([a, wider], "another architecture"),
         ([a, tmp_path / "missing.pth"], "does not exist"),
         ([a, tmp_path / "foreign.pth"], "not an edgetrack training checkpoint"),
+        ([a, tmp_path / "damaged.pth"], "not a readable training checkpoint"),
         ([], "no checkpoint"),
     ]
     for paths, message in cases:

@@ -150,3 +150,12 @@ def test_a_state_dict_mismatch_is_summarised_in_one_line(tmp_path, config_file, 
     line = one_error_line(code, err)
     assert "missing keys" in line and "unexpected keys" in line and len(line) < 600
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_failed_save_leaves_neither_the_file_nor_its_temporary(tmp_path):
+    from edgetrack.train.trainer import atomic_save
+
+    target = tmp_path / "ckpt" / "epoch_0001.pth"
+    with pytest.raises(Exception):  # noqa: B017 (torch raises pickling errors of several types)
+        atomic_save({"net": lambda: None}, target)  # a lambda cannot be pickled
+    assert list(target.parent.iterdir()) == []

@@ -9,7 +9,6 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from edgetrack.datasets import Sequence, read_rgb
 from edgetrack.errors import EdgetrackError
@@ -17,15 +16,21 @@ from edgetrack.metrics import success_auc
 from edgetrack.models.config import TrackerConfig
 from edgetrack.models.ostrack import OSTrack, build_tracker
 from edgetrack.models.torch_tracker import TorchTracker
+from edgetrack.train.run_folder import read_checkpoint_file
+
+
+def read_trained_state(checkpoint: Path | str) -> dict:
+    """A trained checkpoint's state, which must hold 'model_config' and 'net' (an epoch checkpoint, a
+    distilled student, an average); a missing, damaged or foreign file is an EdgetrackError."""
+    state = read_checkpoint_file(Path(checkpoint))
+    if not isinstance(state, dict) or "model_config" not in state or "net" not in state:
+        raise EdgetrackError(f"{checkpoint} is not an edgetrack training checkpoint")
+    return state
 
 
 def load_trained_model(checkpoint: Path | str) -> OSTrack:
     """The plain model of a training checkpoint (its 'model_config' and 'net'), in eval mode."""
-    if not Path(checkpoint).is_file():
-        raise EdgetrackError(f"checkpoint {checkpoint} does not exist")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    if "model_config" not in state or "net" not in state:
-        raise EdgetrackError(f"{checkpoint} is not an edgetrack training checkpoint")
+    state = read_trained_state(checkpoint)
     model = build_tracker(TrackerConfig.from_dict(state["model_config"]))
     model.load_state_dict(state["net"], strict=True)
     return model.eval()

@@ -51,8 +51,8 @@ def newest_intact(folder: Path, besides: Path) -> Path | None:
     return None
 
 
-def load_training_state(path: Path, device) -> dict:
-    """A training checkpoint's state; a missing, empty, truncated or foreign file is an EdgetrackError
+def read_checkpoint_file(path: Path, device="cpu"):
+    """What a checkpoint file holds; a missing, empty, truncated or foreign file is an EdgetrackError
     that names the newest intact checkpoint beside it."""
     if not path.is_file():
         raise EdgetrackError(f"checkpoint {path} does not exist")
@@ -65,6 +65,12 @@ def load_training_state(path: Path, device) -> dict:
         hint = f"; the newest intact checkpoint there is {intact}" if intact else ""
         reason = "an empty file" if path.stat().st_size == 0 else f"{type(exc).__name__}: {_first_line(exc)}"
         raise EdgetrackError(f"{path} is not a readable training checkpoint ({reason}){hint}") from None
+    return state
+
+
+def load_training_state(path: Path, device) -> dict:
+    """A training checkpoint's state (read_checkpoint_file), with the epoch and weights a resume needs."""
+    state = read_checkpoint_file(path, device)
     if not isinstance(state, dict) or "epoch" not in state or "net" not in state:
         raise EdgetrackError(f"{path} is not a training checkpoint (no epoch and net entries)")
     return state

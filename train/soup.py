@@ -1,25 +1,16 @@
 """Weight averaging ("model soup", Wortsman et al. 2022): the uniform mean of the weights of several
 training checkpoints of one architecture that were fine-tuned from the same start (different seeds, data
-mixes or epochs). Such an average usually lies in the same basin as its members and generalises at least
-as well as the best of them, at no cost at run time."""
+mixes or epochs), which stay in one basin of the loss, so their average is a model of that basin, at no
+cost at run time. Whether it beats its members is measured, not assumed: for the built-in tracker it did
+not (docs/distill.md)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import torch
-
 from edgetrack.errors import EdgetrackError
-
-
-def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise EdgetrackError(f"checkpoint {path} does not exist")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, dict) or "net" not in state or "model_config" not in state:
-        raise EdgetrackError(f"{path} is not an edgetrack training checkpoint")
-    return state
+from edgetrack.train.evaluate import read_trained_state
+from edgetrack.train.trainer import atomic_save
 
 
 def average_checkpoints(paths: list[Path | str]) -> dict:
@@ -28,10 +19,10 @@ def average_checkpoints(paths: list[Path | str]) -> dict:
     if not paths:
         raise EdgetrackError("nothing to average: no checkpoint given")
     paths = [Path(p) for p in paths]
-    first = _read(paths[0])
+    first = read_trained_state(paths[0])
     total = {name: t.double() if t.is_floating_point() else t.clone() for name, t in first["net"].items()}
     for path in paths[1:]:
-        state = _read(path)
+        state = read_trained_state(path)
         if state["model_config"] != first["model_config"]:
             raise EdgetrackError(f"{path} has another architecture than {paths[0]}: cannot average them")
         if state["net"].keys() != total.keys():
@@ -57,10 +48,5 @@ def average_checkpoints(paths: list[Path | str]) -> dict:
 
 def write_average(paths: list[Path | str], out: Path | str) -> Path:
     """Average `paths` (average_checkpoints) and save the result to `out` atomically."""
-    out = Path(out)
-    soup = average_checkpoints(paths)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    torch.save(soup, tmp)
-    os.replace(tmp, out)
-    return out
+    atomic_save(average_checkpoints(paths), Path(out))
+    return Path(out)

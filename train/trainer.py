@@ -116,8 +116,12 @@ def atomic_save(obj, path: Path) -> None:
     """torch.save to a temporary file beside `path`, then rename: never a half-written checkpoint."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk or an interrupt: no temporary left behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def build_optimizer(model: torch.nn.Module, config: TrainConfig, extra=()) -> torch.optim.Optimizer:
