@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -11,6 +12,7 @@ from runtime_models import pooled_score_model
 from typer.testing import CliRunner
 
 from edgetrack import __version__
+from edgetrack.builtin import BUILTIN_MODEL
 from edgetrack.cli import app, commands  # noqa: F401  (registers the verbs)
 from edgetrack.errors import EdgetrackError
 from edgetrack.precision import canonical_precision, runtime_hint
@@ -113,4 +115,20 @@ def test_demo_takes_the_track_options_and_the_builtin_model_is_announced(tmp_pat
         cv2.imwrite(str(tmp_path / f"{k}.png"), np.zeros((64, 64, 3), np.uint8))
     code, _, err = run_cli(["track", tmp_path / "*.png", "--init", "8,8,16,16", "--threads", "1"], capsys)
     assert code == 0, err
-    assert err.count("built-in demonstration model") == 1
+    assert err.count("no --model given: using the built-in tracker") == 1
+    # the notice quotes the model card's measured figure, not a number typed into the code
+    figures = json.loads((BUILTIN_MODEL.parent / "figures.json").read_text())
+    assert f"success AUC {figures['real_mean_auc']:.2f} on the shared real sequences" in err
+
+
+def test_builtin_notice_leaves_out_a_figure_it_cannot_read(tmp_path, monkeypatch, capsys):
+    import edgetrack.builtin as builtin
+
+    monkeypatch.setattr(builtin, "BUILTIN_MODEL", tmp_path / "edgetrack_builtin.onnx")
+    (tmp_path / "figures.json").write_text("{not json")
+    assert builtin.builtin_figure() is None
+    builtin.builtin_notice()
+    err = capsys.readouterr().err
+    assert "using the built-in tracker" in err and "success AUC" not in err
+    (tmp_path / "figures.json").write_text(json.dumps({"real_mean_auc": 0.6049}))
+    assert builtin.builtin_figure() == pytest.approx(0.6049)
