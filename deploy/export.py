@@ -131,9 +131,6 @@ class _Reference:
             if self.cached:
                 from edgetrack.deploy.torch_export import template_cache_to_onnx
 
-                if req.precision == "int8":
-                    raise EdgetrackError("int8 is not available for a two-part (template-cached) export yet: "
-                                         "add --no-template-cache for a one-graph int8 file")  # fmt: skip
                 self.init_proto, proto = template_cache_to_onnx(self.torch_model)
             else:
                 proto = torch_to_onnx(self.torch_model)
@@ -187,9 +184,10 @@ def _onnx_counts(path: Path) -> dict[str, int]:
 
 def _write_init(req: ExportRequest, ref: _Reference, target: Path) -> None:
     """Write a two-part export's init part to `target` (a temporary path), metadata without the cache
-    entry (it is not a tracker on its own)."""
+    entry (it is not a tracker on its own). An int8 export keeps its init part fp32: it runs once per
+    target, and its cache is what the track part was calibrated on."""
     spec = replace(
-        with_precision(ref.spec, "fp32" if req.precision == "bf16" else req.precision), template_cache=None
+        with_precision(ref.spec, "fp16" if req.precision == "fp16" else "fp32"), template_cache=None
     )
     counts = {"macs": ref.counts["init_macs"]}
     if req.format == "onnx":
@@ -206,11 +204,12 @@ def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPa
     """Write the requested file to `target` (a temporary path); return the spec stored in it."""
     file_precision = "fp32" if req.precision == "bf16" else req.precision
     spec = with_precision(ref.spec, file_precision)
+    feeds = _calibration_feeds(ref, pairs) if req.precision == "int8" else None
     if req.format == "onnx":
         if req.precision == "int8":
             from edgetrack.deploy.quantize import quantize_onnx
 
-            quantize_onnx(ref.fp32_onnx, target, pairs, ref.io)
+            quantize_onnx(ref.fp32_onnx, target, feeds, ref.io)
             proto = load_onnx(target)
         else:
             proto = ref.proto
@@ -223,9 +222,19 @@ def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPa
     if req.precision == "int8":
         from edgetrack.deploy.quantize import quantize_openvino
 
-        model = quantize_openvino(model, pairs, ref.io)
+        model = quantize_openvino(model, feeds)
     save_ir_files(model, target, spec, ref.counts, compress_to_fp16=req.precision == "fp16")
     return spec
+
+
+def _calibration_feeds(ref: _Reference, pairs: list[CropPair]) -> list[dict[str, np.ndarray]]:
+    """Calibration inputs of the graph being quantised: the crops, or for a two-part export the search
+    crops with the template cache that the fp32 init part computes."""
+    from edgetrack.deploy.quantize import calibration_feeds
+    from edgetrack.runtime.backends import OrtSession
+
+    init_part = OrtSession(ref.fp32_init_onnx, threads=1) if ref.cached else None
+    return calibration_feeds(pairs, ref.io, init_part)
 
 
 def run_export(req: ExportRequest, progress=None) -> ExportReport:

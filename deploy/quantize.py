@@ -5,6 +5,8 @@ Only Conv and MatMul/Gemm with constant weights are quantised (`MatMulConstBOnly
 products (q @ k^T, attn @ v), softmax, LayerNorm, GELU and the residual adds stay in float, and so do
 the patch embedding and each output map's final conv (the sensitive first/last layers).
 OpenVINO: NNCF with the transformer model type (its own ignored patterns for attention and norms).
+Both take the calibration feeds ready made (`calibration_feeds`): a one-graph model's template and search
+crops, or a template-cached track part's search crops with the init part's cache of their template.
 """
 
 from __future__ import annotations
@@ -19,8 +21,21 @@ from edgetrack.errors import EdgetrackError
 from edgetrack.runtime.metadata import ModelIO
 
 
-def _feeds(pairs: list[CropPair], io: ModelIO) -> list[dict[str, np.ndarray]]:
-    return [{io.template: p.template, io.search: p.search} for p in pairs]
+def calibration_feeds(pairs: list[CropPair], io: ModelIO, init_part=None) -> list[dict[str, np.ndarray]]:
+    """The quantised graph's inputs for each crop pair: template and search, or with `init_part` (a
+    Session of a template-cached model's fp32 init part) search and the cache the init part computes
+    from the pair's template (once per distinct template)."""
+    if init_part is None:
+        return [{io.template: p.template, io.search: p.search} for p in pairs]
+    names = [name for name, _ in init_part.outputs]
+    caches: dict[int, dict[str, np.ndarray]] = {}
+    feeds = []
+    for pair in pairs:
+        key = id(pair.template)
+        if key not in caches:
+            caches[key] = dict(zip(names, init_part.run({io.template: pair.template}, names), strict=True))
+        feeds.append({io.search: pair.search, **caches[key]})
+    return feeds
 
 
 def _nearest_convs(start: str, neighbours, limit: int = 8) -> list[str]:
@@ -55,8 +70,9 @@ def sensitive_nodes(model, io: ModelIO) -> list[str]:
     return sorted(set(found))
 
 
-def quantize_onnx(fp32_path: Path, out_path: Path, pairs: list[CropPair], io: ModelIO) -> None:
-    """Write an int8 QDQ copy of the fp32 ONNX at fp32_path to out_path (a plain path; caller commits)."""
+def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndarray]], io: ModelIO) -> None:
+    """Write an int8 QDQ copy of the fp32 ONNX at fp32_path to out_path (a plain path; caller commits),
+    calibrated on `feeds` (calibration_feeds)."""
     import onnx
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -79,7 +95,7 @@ def quantize_onnx(fp32_path: Path, out_path: Path, pairs: list[CropPair], io: Mo
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
         excluded = sensitive_nodes(onnx.load(str(prepared)), io)
         quantize_static(
-            str(prepared), str(out_path), Reader(_feeds(pairs, io)), quant_format=QuantFormat.QDQ,
+            str(prepared), str(out_path), Reader(feeds), quant_format=QuantFormat.QDQ,
             op_types_to_quantize=["Conv", "MatMul", "Gemm"], per_channel=True, reduce_range=True,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=excluded,
@@ -87,15 +103,16 @@ def quantize_onnx(fp32_path: Path, out_path: Path, pairs: list[CropPair], io: Mo
         )  # fmt: skip
 
 
-def quantize_openvino(ov_model, pairs: list[CropPair], io: ModelIO):
-    """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings)."""
+def quantize_openvino(ov_model, feeds: list[dict[str, np.ndarray]]):
+    """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings), calibrated
+    on `feeds` (calibration_feeds)."""
     import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
 
-    dataset = nncf.Dataset(_feeds(pairs, io))
+    dataset = nncf.Dataset(feeds)
     try:
         return nncf.quantize(
-            ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(pairs),
+            ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(feeds),
             preset=nncf.QuantizationPreset.PERFORMANCE,
             advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
         )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,7 @@ from edgetrack.errors import EdgetrackError  # noqa: E402
 from edgetrack.models.config import TrackerConfig  # noqa: E402
 from edgetrack.models.ostrack import TrackerMaps, build_tracker  # noqa: E402
 from edgetrack.models.template_cache import CachedSearchTracker, TemplateEncoder  # noqa: E402
-from edgetrack.runtime.backends import TemplateCachedBackend, open_backend  # noqa: E402
+from edgetrack.runtime.backends import SESSIONS, TemplateCachedBackend, open_backend  # noqa: E402
 from edgetrack.runtime.tracker import Tracker  # noqa: E402
 
 CACHED_ARCH = {**SMALL_ARCH, "asymmetric_attention": True, "depth": 3, "ce_loc": [1, 2]}
@@ -94,6 +96,27 @@ def _same_boxes_as_one_graph(tmp_path, checkpoint, seq, backend):
     on_ov = [m.copy() for m in open_backend(backend.path, "openvino", threads=1).run(*pair)]
     for a, b in zip(on_ov, backend.run(*pair), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("openvino", ".xml")])
+def test_two_part_int8_quantises_the_track_part_on_the_cache(tmp_path, fmt, suffix, single_torch_thread):
+    import openvino as ov
+
+    checkpoint, _ = small_checkpoint(tmp_path, arch=CACHED_ARCH)
+    seq = synthetic_sequence(tmp_path / "seq", frames=6)
+    out = tmp_path / f"q{suffix}"
+    report = run_export(ExportRequest(checkpoint, fmt, "int8", out, calib=seq, calib_frames=5, threads=1))
+    diffs = {d.name: d for d in report.diffs}
+    assert diffs["score"].max_abs > 1e-4  # really quantised, not an fp32 copy
+    assert diffs["score"].mean_abs < 0.06 and diffs["offset"].mean_abs < 0.5  # the bounds of one-graph int8
+    init_file = tmp_path / f"q.init{suffix}"
+    ops = {kind: {op.get_type_name() for op in ov.Core().read_model(str(path)).get_ops()}
+           for kind, path in (("track", out), ("init", init_file))}  # fmt: skip
+    assert "FakeQuantize" in ops["track"] and "FakeQuantize" not in ops["init"]  # the init part stays fp32
+    backend = open_backend(out, "onnxruntime" if fmt == "onnx" else "openvino", threads=1)
+    assert isinstance(backend, TemplateCachedBackend) and backend.spec.precision == "int8"
+    init_meta = json.loads(SESSIONS["onnxruntime" if fmt == "onnx" else "openvino"](init_file, 1).metadata)
+    assert init_meta["precision"] == "fp32"
 
 
 def test_missing_init_part_is_a_clear_error(tmp_path, single_torch_thread):
