@@ -45,6 +45,19 @@ def test_average_is_the_uniform_mean_of_every_float_tensor(tmp_path):
             assert torch.equal(tensor, nets[0][name])
 
 
+def test_weights_give_the_weighted_mean_scaled_to_one(tmp_path):
+    # WiSE-FT: (1 - a) * start + a * fine-tuned; weights 1 and 3 are 0.25 and 0.75
+    paths = [checkpoint(tmp_path, f"m{i}.pth", seed=i) for i in range(2)]
+    a, b = (torch.load(p, weights_only=True)["net"] for p in paths)
+    soup = average_checkpoints(paths, weights=[1.0, 3.0])
+    assert soup["average_weights"] == [0.25, 0.75]
+    for name, tensor in soup["net"].items():
+        if tensor.is_floating_point():
+            torch.testing.assert_close(tensor, 0.25 * a[name] + 0.75 * b[name], rtol=0, atol=1e-6)
+    only_second = average_checkpoints(paths, weights=[0.0, 1.0])["net"]
+    assert all(torch.equal(only_second[name], b[name]) for name in b if b[name].is_floating_point())
+
+
 def test_written_average_loads_as_a_trained_model(tmp_path):
     paths = [checkpoint(tmp_path, f"m{i}.pth", seed=i) for i in range(2)]
     out = write_average(paths, tmp_path / "soup" / "soup.pth")
@@ -75,6 +88,15 @@ def test_bad_members_give_one_line_errors_and_no_file(tmp_path):
         ([a, tmp_path / "damaged.pth"], "not a readable training checkpoint"),
         ([], "no checkpoint"),
     ]
+    weighted = [
+        ([0.5], "1 weights for 2 checkpoints"),
+        ([1.0, -0.5], "non-negative"),
+        ([0.0, 0.0], "not all zero"),
+    ]
+    for weights, message in weighted:
+        with pytest.raises(EdgetrackError, match=message):
+            write_average([a, a], tmp_path / "out.pth", weights)
+        assert not (tmp_path / "out.pth").exists()
     for paths, message in cases:
         with pytest.raises(EdgetrackError, match=message) as error:
             write_average(paths, tmp_path / "out.pth")
@@ -105,3 +127,10 @@ def test_average_cli_writes_a_checkpoint_that_exports(tmp_path):
         bad.returncode == 2 and bad.stderr.strip().startswith("error:") and len(bad.stderr.splitlines()) == 1
     )
     assert not (tmp_path / "bad.pth").exists()
+    unreadable = subprocess.run(
+        [sys.executable, "-m", "edgetrack", "average", *map(str, paths), "--weights", "0.25;0.75", "-o",
+         str(tmp_path / "bad.pth")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert unreadable.returncode == 2 and "--weights '0.25;0.75'" in unreadable.stderr
+    assert len(unreadable.stderr.splitlines()) == 1 and not (tmp_path / "bad.pth").exists()

@@ -12,10 +12,22 @@ def average(
         ..., help="Training checkpoints of one architecture fine-tuned from the same start."
     ),
     output: Path = typer.Option(..., "-o", "--output", help="The averaged checkpoint (.pth)."),
+    weights: str = typer.Option(
+        None,
+        "--weights",
+        help="One weight per checkpoint, comma-separated (scaled to sum to 1); "
+        "default uniform. E.g. WiSE-FT: START,FINETUNED --weights 0.25,0.75.",
+    ),  # fmt: skip
 ) -> None:
     """Average the weights of training checkpoints (a model soup; e.g. seeds of one fine-tuning, or the
-    epochs after the learning-rate drop). The result exports, tracks and evaluates like any checkpoint."""
+    epochs after the learning-rate drop), or interpolate them with --weights. The result exports, tracks
+    and evaluates like any checkpoint."""
+    from edgetrack.errors import EdgetrackError
     from edgetrack.train.soup import write_average
 
-    path = write_average(checkpoints, output)
+    try:
+        shares = [float(w) for w in weights.split(",")] if weights else None
+    except ValueError:
+        raise EdgetrackError(f"--weights {weights!r}: give numbers separated by commas (0.25,0.75)") from None
+    path = write_average(checkpoints, output, shares)
     typer.echo(f"averaged {len(checkpoints)} checkpoints: {path}")
