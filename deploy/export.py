@@ -21,7 +21,13 @@ from edgetrack.datasets.discover import find_sequences
 from edgetrack.deploy.calibration import CropPair, crop_pairs
 from edgetrack.deploy.onnx_io import load_onnx, save_onnx, set_metadata
 from edgetrack.deploy.outputs import atomic_outputs
-from edgetrack.deploy.spec import file_sha256, read_onnx_contract, spec_for_config, with_precision
+from edgetrack.deploy.spec import (
+    file_sha256,
+    read_onnx_contract,
+    spec_for_config,
+    template_cache_entry,
+    with_precision,
+)
 from edgetrack.deploy.verify import BoxAgreement, OutputDiff, box_agreement, compare_outputs
 from edgetrack.errors import EdgetrackError
 from edgetrack.modelstats import model_stats
@@ -118,7 +124,11 @@ class _Reference:
         sha = file_sha256(req.source)
         if req.source.suffix.lower() == ".onnx":
             proto = load_onnx(req.source)
-            spec, self.io, carried = read_onnx_contract(proto)
+            cache = template_cache_entry(proto)
+            if cache is not None:  # the track part of a two-part export; its init part lies beside it
+                self.init_proto = load_onnx(_init_part_of(req.source, cache))
+                self.cached = True
+            spec, self.io, carried = read_onnx_contract(proto, self.init_proto)
             self.spec = with_precision(spec, "fp32", sha)
             self.torch_model = None
             self.name = f"fp32 ONNX {req.source.name} (onnxruntime)"
@@ -152,10 +162,19 @@ class _Reference:
     def backend(self, threads: int | None) -> Backend:
         """The reference as a runtime backend: torch eager, or the fp32 ONNX on onnxruntime."""
         if self.torch_model is None:
-            return open_backend(self.fp32_onnx, "onnxruntime", threads)
+            init_path = self.fp32_init_onnx if self.cached else None
+            return open_backend(self.fp32_onnx, "onnxruntime", threads, init_path=init_path)
         from edgetrack.deploy.torch_backend import TorchBackend
 
         return TorchBackend(self.torch_model, self.source, threads)
+
+
+def _init_part_of(track_part: Path, cache: dict) -> Path:
+    """The init part a two-part ONNX input names in its metadata; a one-line error when it is missing."""
+    init_path = track_part.parent / str(cache.get("init", ""))
+    if not init_path.is_file() or init_path.suffix.lower() != ".onnx":
+        raise EdgetrackError(f"{track_part} is a template-cached model; its init part {init_path} is missing")
+    return init_path
 
 
 def _torch_counts(model) -> dict[str, int]:

@@ -7,7 +7,13 @@ from dataclasses import replace
 
 from edgetrack.errors import EdgetrackError
 from edgetrack.hashing import file_sha256  # noqa: F401  (edgetrack.deploy.spec.file_sha256 for export)
-from edgetrack.runtime.metadata import METADATA_KEY, ModelIO, ModelSpec, resolve_contract
+from edgetrack.runtime.metadata import (
+    METADATA_KEY,
+    ModelIO,
+    ModelSpec,
+    resolve_cached_contract,
+    resolve_contract,
+)
 
 FILE_PRECISIONS = ("fp32", "fp16", "int8")
 
@@ -35,12 +41,8 @@ def with_precision(spec: ModelSpec, precision: str, source_sha256: str | None = 
     return replace(spec, precision=precision, source_sha256=source_sha256 or spec.source_sha256)
 
 
-def read_onnx_contract(model) -> tuple[ModelSpec, ModelIO, dict[str, str]]:
-    """Spec and I/O names of a loaded onnx.ModelProto as the runtime infers them, plus its metadata_props.
-
-    A file without `edgetrack` metadata (e.g. vittrack.onnx) gets the runtime's defaults and the sizes
-    of its inputs and outputs.
-    """
+def _graph_io(model) -> tuple[dict[str, list], list[tuple[str, list]]]:
+    """Input shapes (initialisers left out) and output shapes of an onnx.ModelProto; -1 where dynamic."""
     graph = model.graph
     initializers = {t.name for t in graph.initializer}
 
@@ -48,10 +50,36 @@ def read_onnx_contract(model) -> tuple[ModelSpec, ModelIO, dict[str, str]]:
         return [d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim]
 
     inputs = {v.name: shape(v) for v in graph.input if v.name not in initializers}
-    outputs = [(v.name, shape(v)) for v in graph.output]
+    return inputs, [(v.name, shape(v)) for v in graph.output]
+
+
+def read_onnx_contract(model, init_part=None) -> tuple[ModelSpec, ModelIO, dict[str, str]]:
+    """Spec and I/O names of a loaded onnx.ModelProto as the runtime infers them, plus its metadata_props.
+    With `init_part` (the init part's ModelProto), `model` is the track part of a template-cached model and
+    the two are checked against each other.
+
+    A file without `edgetrack` metadata (e.g. vittrack.onnx) gets the runtime's defaults and the sizes
+    of its inputs and outputs.
+    """
+    inputs, outputs = _graph_io(model)
     props = {p.key: p.value for p in model.metadata_props}
-    spec, io = resolve_contract(inputs, outputs, props.get(METADATA_KEY))
+    if init_part is None:
+        spec, io = resolve_contract(inputs, outputs, props.get(METADATA_KEY))
+    else:
+        spec, io, _ = resolve_cached_contract(*_graph_io(init_part), inputs, outputs, props.get(METADATA_KEY))
     return spec, io, props
+
+
+def template_cache_entry(model) -> dict | None:
+    """The `template_cache` entry of an onnx.ModelProto's edgetrack metadata (a two-part model's track
+    part names its init part there), or None."""
+    props = {p.key: p.value for p in model.metadata_props}
+    try:
+        data = json.loads(props.get(METADATA_KEY) or "{}")
+    except ValueError:
+        return None
+    entry = data.get("template_cache") if isinstance(data, dict) else None
+    return entry if isinstance(entry, dict) else None
 
 
 def metadata_json(spec: ModelSpec, counts: dict[str, int] | None = None) -> str:

@@ -119,6 +119,31 @@ def test_two_part_int8_quantises_the_track_part_on_the_cache(tmp_path, fmt, suff
     assert init_meta["precision"] == "fp32"
 
 
+def test_a_two_part_onnx_converts_to_ir_and_int8_against_itself(tmp_path, single_torch_thread):
+    checkpoint, _ = small_checkpoint(tmp_path, arch=CACHED_ARCH)
+    seq = synthetic_sequence(tmp_path / "seq", frames=6)
+    source = tmp_path / "cached.onnx"
+    run_export(ExportRequest(checkpoint, "onnx", out=source, verify=False))
+    ir = tmp_path / "cached.xml"
+    report = run_export(ExportRequest(source, "openvino", out=ir, verify_source=seq, threads=1))
+    assert report.reference.startswith("fp32 ONNX cached.onnx")
+    assert max(d.max_abs for d in report.diffs) < 1e-4  # the IR's two parts compute the ONNX's maps
+    assert all(a.tracking > 0.999 for a in report.agreement.values())
+    backend = open_backend(ir, "openvino", threads=1)
+    assert isinstance(backend, TemplateCachedBackend)
+    assert backend.spec.template_cache == {"init": "cached.init.xml"}
+    quantised = tmp_path / "q.onnx"
+    request = ExportRequest(source, "onnx", "int8", quantised, calib=seq, calib_frames=5, threads=1)
+    report = run_export(request)
+    assert {p.name for p in report.outputs} == {"q.onnx", "q.init.onnx"}
+    assert {d.name: d for d in report.diffs}["score"].max_abs > 1e-4  # quantised, not an fp32 copy
+    assert open_backend(quantised, "onnxruntime", threads=1).spec.precision == "int8"
+    (tmp_path / "cached.init.onnx").unlink()
+    with pytest.raises(EdgetrackError, match="its init part .* is missing"):
+        run_export(ExportRequest(source, "openvino", out=tmp_path / "orphan.xml", verify=False))
+    assert not list(tmp_path.glob("orphan*"))
+
+
 def test_missing_init_part_is_a_clear_error(tmp_path, single_torch_thread):
     checkpoint, _ = small_checkpoint(tmp_path, arch=CACHED_ARCH)
     out = tmp_path / "student.onnx"
