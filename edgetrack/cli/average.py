@@ -12,7 +12,7 @@ def average(
         ..., help="Training checkpoints of one architecture fine-tuned from the same start."
     ),
     output: Path = typer.Option(..., "-o", "--output", help="The averaged checkpoint (.pth)."),
-    weights: str = typer.Option(
+    weights: str | None = typer.Option(
         None,
         "--weights",
         help="One weight per checkpoint, comma-separated (scaled to sum to 1); "
