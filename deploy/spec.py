@@ -13,6 +13,7 @@ from edgetrack.runtime.metadata import (
     ModelSpec,
     resolve_cached_contract,
     resolve_contract,
+    template_cache_of,
 )
 
 FILE_PRECISIONS = ("fp32", "fp16", "int8")
@@ -71,15 +72,8 @@ def read_onnx_contract(model, init_part=None) -> tuple[ModelSpec, ModelIO, dict[
 
 
 def template_cache_entry(model) -> dict | None:
-    """The `template_cache` entry of an onnx.ModelProto's edgetrack metadata (a two-part model's track
-    part names its init part there), or None."""
-    props = {p.key: p.value for p in model.metadata_props}
-    try:
-        data = json.loads(props.get(METADATA_KEY) or "{}")
-    except ValueError:
-        return None
-    entry = data.get("template_cache") if isinstance(data, dict) else None
-    return entry if isinstance(entry, dict) else None
+    """The `template_cache` entry of an onnx.ModelProto's edgetrack metadata, or None."""
+    return template_cache_of({p.key: p.value for p in model.metadata_props}.get(METADATA_KEY))
 
 
 def metadata_json(spec: ModelSpec, counts: dict[str, int] | None = None) -> str:

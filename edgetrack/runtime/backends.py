@@ -7,7 +7,6 @@ OpenVINO's precision is pinned (f32 unless asked): left alone it runs bf16 on CP
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from edgetrack.runtime.metadata import (
     ModelSpec,
     resolve_cached_contract,
     resolve_contract,
+    template_cache_of,
 )
 from edgetrack.runtime.openvino_files import openvino_reason, read_openvino_model
 
@@ -178,7 +178,7 @@ class SessionBackend(Backend):
         super().__init__(path)
         self.name = session.name
         self.session = session
-        if session.metadata and _cache_of(session.metadata) is not None:
+        if session.metadata and template_cache_of(session.metadata) is not None:
             raise EdgetrackError(
                 f"{path} is the track part of a template-cached model: open it with open_backend"
             )
@@ -236,22 +236,12 @@ class TemplateCachedBackend(Backend):
         return self.run_search(search)
 
 
-def _cache_of(metadata: str) -> dict | None:
-    """The `template_cache` entry of a model's metadata JSON, or None (also for unreadable JSON, which
-    the contract check reports)."""
-    try:
-        data = json.loads(metadata)
-    except ValueError:
-        return None
-    return data.get("template_cache") if isinstance(data, dict) else None
-
-
 def load_backend(path: Path, kind: str, threads: int | None, precision: str, init_path: Path | None = None):
     """The model at `path` on one runtime (`kind`: onnxruntime or openvino): a SessionBackend, or for
     the track part of a template-cached model a TemplateCachedBackend with its init part (from the
     metadata's file name beside it, or `init_path`)."""
     session = SESSIONS[kind](path, threads, precision)
-    cache = _cache_of(session.metadata) if session.metadata else None
+    cache = template_cache_of(session.metadata)
     if cache is None:
         return SessionBackend(path, session)
     spec = ModelSpec.from_json(session.metadata)  # checks the init file's name

@@ -186,6 +186,17 @@ def resolve_contract(inputs: dict, outputs: list, metadata: str | None) -> tuple
     return spec, io
 
 
+def template_cache_of(metadata: str | None) -> dict | None:
+    """The `template_cache` entry of a model's metadata JSON (a two-part model's track part names its
+    init part there), or None: also for absent or unreadable JSON, which the contract check reports."""
+    try:
+        data = json.loads(metadata or "{}")
+    except ValueError:
+        return None
+    entry = data.get("template_cache") if isinstance(data, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
 def resolve_cached_contract(
     init_inputs: dict, init_outputs: list, track_inputs: dict, track_outputs: list, metadata: str | None
 ) -> tuple[ModelSpec, ModelIO, list[str]]:
