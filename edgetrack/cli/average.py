@@ -17,7 +17,7 @@ def average(
         "--weights",
         help="One weight per checkpoint, comma-separated (scaled to sum to 1); "
         "default uniform. E.g. WiSE-FT: START,FINETUNED --weights 0.25,0.75.",
-    ),  # fmt: skip
+    ),
 ) -> None:
     """Average the weights of training checkpoints (a model soup; e.g. seeds of one fine-tuning, or the
     epochs after the learning-rate drop), or interpolate them with --weights. The result exports, tracks
