@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from edgetrack.models.ostrack import build_tracker
 from edgetrack.train.blackbox import BlackBoxObjective
 from edgetrack.train.data import PairDataset, processing_from
 from edgetrack.train.distill import DistillConfig, load_distill_config
-from edgetrack.train.losses import BoxLossWeights
+from edgetrack.train.losses import BoxLossWeights, tracking_losses
 from edgetrack.train.teacher import BlackBoxTeacher, resample_score_map
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,34 @@ def test_onnx_teacher_drives_distillation_and_its_terms_decrease(tmp_path, singl
         assert last < bound * first, (term, first, last)
 
 
+def test_agreement_gate_drops_the_teacher_where_it_follows_something_else():
+    """With agreement_iou the teacher's terms count only on pairs whose teacher box overlaps the truth."""
+    torch.manual_seed(0)
+    outputs = {"score_map": torch.rand(2, 1, 8, 8), "pred_boxes": torch.tensor([[[0.5, 0.5, 0.2, 0.2]]] * 2)}
+    batch = {
+        "search_box": torch.tensor([[0.4, 0.4, 0.2, 0.2]] * 2),
+        "teacher_score": torch.rand(2, 1, 8, 8),
+        "teacher_box": torch.tensor([[0.42, 0.41, 0.2, 0.2], [0.05, 0.05, 0.2, 0.2]]),  # on it / elsewhere
+        "teacher_confidence": torch.tensor([0.9, 0.9]),
+        "template": None, "search": None,
+    }  # fmt: skip
+    gt_only = tracking_losses(outputs, batch["search_box"], BoxLossWeights()).per_sample
+    model = lambda template, search: outputs  # noqa: E731
+    out = BlackBoxObjective(DistillConfig(agreement_iou=0.5), BoxLossWeights())(model, batch, {})
+    torch.testing.assert_close(out.per_sample[1], gt_only[1])  # the teacher that is elsewhere is ignored
+    assert out.per_sample[0] > gt_only[0] + 0.1  # the teacher that agrees still counts
+    assert float(out.logs["agrees"]) == 0.5
+    ungated = BlackBoxObjective(DistillConfig(), BoxLossWeights())(model, batch, {})
+    assert ungated.per_sample[1] > gt_only[1] + 0.1
+    torch.testing.assert_close(ungated.per_sample[0], out.per_sample[0])
+
+
+def test_agreement_iou_outside_0_1_is_refused(tmp_path):
+    config = _blackbox_config(tmp_path)
+    with pytest.raises(EdgetrackError, match="agreement_iou"):
+        load_distill_config(config, ["distill.agreement_iou=1.5"])
+
+
 def run_distill(*args: str) -> subprocess.CompletedProcess:
     env = {"COLUMNS": "200", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "edgetrack", "distill", *args]
@@ -145,6 +174,10 @@ def test_distill_cli_with_an_onnx_teacher_writes_a_plain_student(tmp_path):
     student = build_tracker(TrackerConfig.from_dict(state["model_config"]))
     student.load_state_dict(state["net"], strict=True)
     assert state["distilled_from"] == str(teacher)
+    record = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
+    terms = record["terms"]  # the objective's terms, averaged over the epoch
+    assert {"track", "teacher_score", "teacher_box", "confident", "agrees"} <= terms.keys()
+    assert terms["agrees"] == 1.0 and terms["teacher_score"] > 0  # the gate is off by default
 
 
 def test_distill_cli_refuses_a_teacher_that_does_not_fit_and_writes_nothing(tmp_path):

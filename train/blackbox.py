@@ -6,7 +6,10 @@ Per sample (so SSTrack's gradient scaling weights it):
     + score_weight * BCE(student score map, the teacher's score map on the student's grid)
     + box_weight   * c * (2 GIoU + 5 L1 against the box at the teacher's peak),
 with c the teacher's peak score where it is at least `min_confidence`, else 0 (the teacher's box is
-trusted only where the teacher is confident). The weights live in the config's `distill` section.
+trusted only where the teacher is confident). With `agreement_iou` > 0 both teacher terms count on a pair
+only where the box at the teacher's peak overlaps the ground truth by at least that IoU: where the teacher
+follows something else (a look-alike, a passing car) the student learns from the ground truth alone. The
+weights live in the config's `distill` section.
 On a negative pair (`data.negative_probability`) only the ground-truth score term is left: the target is
 absent, so the label is all zero, and the teacher, which tracks whatever it finds, is not followed.
 The teacher's targets come with every training pair (`edgetrack.train.data.PairDataset`), computed in the data
@@ -19,10 +22,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import torch
+
 from edgetrack.errors import EdgetrackError
 from edgetrack.models.config import TrackerConfig
 from edgetrack.train.config import TrainConfig
-from edgetrack.train.losses import BoxLossWeights, LossOutput, box_losses, soft_score_loss, tracking_losses
+from edgetrack.train.losses import (
+    BoxLossWeights,
+    LossOutput,
+    box_losses,
+    box_xywh_to_xyxy,
+    giou_per_sample,
+    soft_score_loss,
+    tracking_losses,
+)
 from edgetrack.train.teacher import BlackBoxTeacher
 
 if TYPE_CHECKING:  # train.distill imports this module
@@ -44,8 +57,10 @@ class BlackBoxObjective:
         positive = 1.0 - negative.float() if negative is not None else 1.0
         score = positive * soft_score_loss(outputs["score_map"], batch["teacher_score"])
         giou, l1, _ = box_losses(outputs["pred_boxes"], batch["teacher_box"])
+        agrees = self._agrees_with_ground_truth(batch["teacher_box"], batch["search_box"])
+        score = agrees * score
         confidence = batch["teacher_confidence"].float()
-        trust = positive * confidence * (confidence >= self.distill.min_confidence)
+        trust = agrees * positive * confidence * (confidence >= self.distill.min_confidence)
         box = trust * (self.box_weights.giou * giou + self.box_weights.l1 * l1)
         d = self.distill
         per_sample = d.gt_weight * gt.per_sample + d.score_weight * score + d.box_weight * box
@@ -54,8 +69,19 @@ class BlackBoxObjective:
             "teacher_score": score.detach().mean(),
             "teacher_box": box.detach().mean(),
             "confident": (trust > 0).float().mean(),
+            "agrees": agrees.float().mean(),
         }
         return LossOutput(per_sample, gt.iou, logs)
+
+    def _agrees_with_ground_truth(self, teacher_box: torch.Tensor, search_box: torch.Tensor) -> torch.Tensor:
+        """(B,) 1 where the teacher's box overlaps the ground truth (both x,y,w,h in the search crop) by
+        at least `agreement_iou`, else 0; all 1 when the gate is off."""
+        if self.distill.agreement_iou <= 0:
+            return torch.ones(teacher_box.shape[0], device=teacher_box.device)
+        teacher_xyxy = box_xywh_to_xyxy(teacher_box.float())
+        truth_xyxy = box_xywh_to_xyxy(search_box.float()).clamp(0.0, 1.0)
+        _, iou = giou_per_sample(teacher_xyxy, truth_xyxy)
+        return (iou >= self.distill.agreement_iou).float()
 
 
 def run_blackbox_distillation(

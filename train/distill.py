@@ -68,6 +68,7 @@ class DistillConfig:
     score_weight: float = 1.0
     box_weight: float = 1.0
     min_confidence: float = 0.5
+    agreement_iou: float = 0.0  # teacher terms only where its box overlaps the ground truth so (0: off)
 
 
 def load_distill_config(path: Path | str, overrides: list[str] = ()) -> tuple[TrainConfig, DistillConfig]:
@@ -102,6 +103,8 @@ def check_distill_config(distill: DistillConfig) -> None:
             problems.append(f"distill.{name} must be >= 0, got {getattr(distill, name)}")
     if not 0.0 <= distill.min_confidence <= 1.0:
         problems.append(f"distill.min_confidence {distill.min_confidence} outside [0, 1]")
+    if not 0.0 <= distill.agreement_iou <= 1.0:
+        problems.append(f"distill.agreement_iou {distill.agreement_iou} outside [0, 1]")
     if problems:
         raise EdgetrackError("config " + "; ".join(problems))
 

@@ -379,7 +379,7 @@ class Trainer:
                 task = progress.add_task(
                     f"epoch {epoch + 1}/{opt.epochs}", total=self.steps_per_epoch, loss=0.0, iou=0.0, rate=0.0
                 )
-                bins, ious, losses = [], [], []
+                bins, ious, losses, terms = [], [], [], []
                 start = time.perf_counter()
                 for step, batch in enumerate(self._loader()):
                     out = self._step(batch, bin_weights, epoch, step)
@@ -387,17 +387,26 @@ class Trainer:
                     bins.append(batch["bin"].numpy()[positive])  # negatives have no IoU to schedule on
                     ious.append(out.iou.float().cpu().numpy()[positive])
                     losses.append(float(out.logs["loss"]))
+                    terms.append({name: float(value) for name, value in out.logs.items() if name != "loss"})
                     rate = (step + 1) * opt.batch_size * self.dist.world / (time.perf_counter() - start)
                     iou = np.concatenate(ious)
                     progress.update(
                         task, advance=1, loss=np.mean(losses), iou=iou.mean() if len(iou) else 0.0, rate=rate
                     )
                 samples_per_s = (step + 1) * opt.batch_size / (time.perf_counter() - start)
-                self._end_epoch(epoch, np.concatenate(bins), np.concatenate(ious), losses, samples_per_s)
+                self._end_epoch(
+                    epoch, np.concatenate(bins), np.concatenate(ious), losses, terms, samples_per_s
+                )
         return self.last_checkpoint
 
     def _end_epoch(
-        self, epoch: int, bins: np.ndarray, ious: np.ndarray, losses: list, samples_per_s: float
+        self,
+        epoch: int,
+        bins: np.ndarray,
+        ious: np.ndarray,
+        losses: list,
+        terms: list[dict],
+        samples_per_s: float,
     ) -> None:
         self.lr_scheduler.step()
         self.dist.broadcast_buffers(self.model)  # DDP syncs buffers only at the next forward
@@ -407,6 +416,10 @@ class Trainer:
         successes = np.bincount(bins, weights=(ious > tau).astype(np.float64), minlength=num_bins)
         counts = np.bincount(bins, minlength=num_bins).astype(np.float64)
         successes, counts = np.split(self.dist.all_reduce_sum(np.concatenate([successes, counts])), 2)
+        names = sorted(terms[0])
+        term_means = (
+            self.dist.all_reduce_sum([np.mean([t[n] for t in terms]) for n in names]) / self.dist.world
+        )
         q_used = self.interval_scheduler.q.copy()
         if self.config.sampler.kind == "interval":
             self.interval_scheduler.update(successes, counts, epoch + 1)
@@ -417,6 +430,7 @@ class Trainer:
                 "mean_iou": tau,
                 "samples_per_s": totals[4],
                 "lr": self.optimizer.param_groups[0]["lr"],
+                "terms": dict(zip(names, term_means.tolist(), strict=True)),
                 "bin_counts": counts.tolist(),
                 "bin_success": (successes / np.maximum(counts, 1)).tolist(),
                 "q_used": q_used.tolist() if self.config.sampler.kind == "interval" else None,
