@@ -113,3 +113,50 @@ def test_negative_probability_is_checked(tmp_path):
     for value in ("1.0", "-0.1"):
         with pytest.raises(EdgetrackError, match="negative_probability"):
             tiny_config(tmp_path, f"data.negative_probability={value}")
+
+
+def sequence_with_an_absence(folder) -> Sequence:
+    """10 frames of a horizontal ramp (red = 3 x column) whose box moves 2 px a frame; the target is absent
+    in frames 5-7 (NaN boxes), whose green channel is 255 (0 elsewhere)."""
+    paths, boxes = [], []
+    for i in range(10):
+        frame = np.zeros((64, 64, 3), np.uint8)
+        frame[..., 2] = 3 * np.arange(64, dtype=np.uint8)  # red (cv2 writes BGR)
+        absent = i in (5, 6, 7)
+        frame[..., 1] = 255 if absent else 0
+        path = folder / f"ramp_{i}.png"
+        cv2.imwrite(str(path), frame)
+        paths.append(path)
+        boxes.append([np.nan] * 4 if absent else [4.0 + 2 * i, 24.0, 16.0, 16.0])
+    return Sequence("ramp", paths, np.array(boxes))
+
+
+def test_absent_frame_negatives_search_the_templates_own_sequence_where_the_target_was_last_seen(tmp_path):
+    sources = [Source("ramp", [sequence_with_an_absence(tmp_path)], 1.0, True)]
+    sampler = SamplerConfig(max_interval=5, bin_width=1)
+    dataset = PairDataset(sources, sampler, PROCESSING, 200, seed=0, absent_probability=0.3)
+    items = [dataset[i] for i in range(200)]
+    negative = np.array([item["negative"] for item in items])
+    assert 0.2 < negative.mean() < 0.4
+    green_centre = np.array([item["search"][1, 32, 32] for item in items])
+    absent_frame = green_centre > green_centre.min() + 1.0  # the search crop is one of frames 5-7
+    assert np.array_equal(absent_frame, negative == 1)
+    # cropped around frame 4's box (the last seen before the absence): centre column 20, red 60
+    expected_red = (60 / 255 - 0.485) / 0.229
+    red_centre = np.array([item["search"][0, 32, 32] for item in items])
+    np.testing.assert_allclose(red_centre[negative == 1], expected_red, atol=0.06)
+
+
+def test_absent_frame_negatives_fall_back_to_ordinary_pairs_without_absences(tmp_path):
+    sources = plain_sequences(tmp_path, (40,))
+    dataset = PairDataset(sources, SamplerConfig(), PROCESSING, 50, seed=0, absent_probability=0.5)
+    assert all(dataset[i]["negative"] == 0 for i in range(50))
+
+
+def test_absent_probability_is_checked(tmp_path):
+    for overrides in (
+        ["data.absent_probability=1.0"],
+        ["data.absent_probability=0.6", "data.negative_probability=0.5"],
+    ):
+        with pytest.raises(EdgetrackError, match="absent_probability"):
+            tiny_config(tmp_path, *overrides)

@@ -46,6 +46,9 @@ class DataConfig:
     # share of negative pairs: the search region is taken around an object of another sequence, so the
     # target is absent; its score label is all zero and its box terms are off (DaSiamRPN's negatives)
     negative_probability: float = 0.0
+    # share of absent-frame negatives: the search frame is one of the template's sequence where the target
+    # is absent (occluded or out of view), cropped where it was last seen; labelled as a negative
+    absent_probability: float = 0.0
 
 
 @dataclass
@@ -245,7 +248,9 @@ def check_config(config: TrainConfig) -> None:
             raise EdgetrackError(f"config train.{name}: must be a finite {kind} number, got {value!r}")
     if not config.data.datasets:
         raise EdgetrackError("config data.datasets: no training dataset")
-    if not 0.0 <= config.data.negative_probability < 1.0:
-        raise EdgetrackError(
-            f"config data.negative_probability: must lie in [0, 1), got {config.data.negative_probability!r}"
-        )
+    for name in ("negative_probability", "absent_probability"):
+        value = getattr(config.data, name)
+        if not 0.0 <= value < 1.0:
+            raise EdgetrackError(f"config data.{name}: must lie in [0, 1), got {value!r}")
+    if config.data.negative_probability + config.data.absent_probability >= 1.0:
+        raise EdgetrackError("config data.negative_probability + absent_probability must be below 1")

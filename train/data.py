@@ -75,7 +75,10 @@ class PairDataset:
     search_box, bin, negative), plus a black-box teacher's targets (`edgetrack.train.teacher`) when one is
     given. The interval sampler draws bins by `q` (set each epoch by the scheduler). A share
     `negative_probability` of the pairs are negatives: the search frame and box come from another
-    sequence (`negative` 1), so the template's target is absent from the search region."""
+    sequence (`negative` 1), so the template's target is absent from the search region. A share
+    `absent_probability` are absent-frame negatives: the search frame is one of the template's own
+    sequence where the target is absent, cropped around the box where it was last seen (`negative` 1;
+    a sequence without absent frames gives an ordinary pair instead)."""
 
     def __init__(
         self,
@@ -87,6 +90,7 @@ class PairDataset:
         rank: int = 0,
         teacher=None,
         negative_probability: float = 0.0,
+        absent_probability: float = 0.0,
     ):
         self.sources = sources
         self.teacher = teacher
@@ -105,6 +109,7 @@ class PairDataset:
         self.negative_probability = float(negative_probability)
         if self.negative_probability > 0 and sum(len(s.sequences) for s in sources) < 2:
             raise EdgetrackError("data.negative_probability needs at least two training sequences")
+        self.absent_probability = float(absent_probability)
 
     @property
     def available_bins(self) -> np.ndarray:
@@ -128,18 +133,25 @@ class PairDataset:
             draw = sampler.draw(rng)
             seq = self.sources[draw.dataset].sequences[draw.sequence]
             negative = self.negative_probability > 0 and rng.random() < self.negative_probability
-            search_seq, search_index = (
-                self._negative_search(draw, rng) if negative else (seq, draw.search_frame)
+            absent = (
+                self._absent_search(seq, rng)
+                if not negative and self.absent_probability > 0 and rng.random() < self.absent_probability
+                else None
             )
+            if absent is not None:
+                search_seq, (search_index, search_box), negative = seq, absent, True
+            else:
+                search_seq, search_index = (
+                    self._negative_search(draw, rng) if negative else (seq, draw.search_frame)
+                )
+                search_box = search_seq.gt[search_index]
             template_frame = read_rgb(seq.frames[draw.template_frame])
             search_frame = (
                 template_frame
                 if search_seq is seq and search_index == draw.template_frame
                 else read_rgb(search_seq.frames[search_index])
             )
-            out = self.processing(
-                template_frame, seq.gt[draw.template_frame], search_frame, search_seq.gt[search_index], rng
-            )
+            out = self.processing(template_frame, seq.gt[draw.template_frame], search_frame, search_box, rng)
             if out is not None:
                 out["negative"] = np.float32(negative)
                 if self.teacher is not None:
@@ -147,6 +159,19 @@ class PairDataset:
                 out["bin"] = np.int64(bin_of(draw, self.indices, self.bins))
                 return out
         raise EdgetrackError(f"no usable training pair after {MAX_TRIES} draws (boxes too small?)")
+
+    @staticmethod
+    def _absent_search(seq: Sequence, rng: np.random.Generator) -> tuple[int, np.ndarray] | None:
+        """A frame of `seq` where the target is absent and the box where it was last seen (the first
+        visible one after, for an absence at the start); None when the target is never absent."""
+        visible = np.asarray(seq.visible, bool)
+        absent = np.flatnonzero(~visible)
+        if len(absent) == 0 or not visible.any():
+            return None
+        index = int(absent[rng.integers(len(absent))])
+        seen = np.flatnonzero(visible[:index])
+        last_seen = int(seen[-1]) if len(seen) else int(np.flatnonzero(visible)[0])
+        return index, seq.gt[last_seen]
 
     def _negative_search(self, draw, rng: np.random.Generator) -> tuple[Sequence, int]:
         """A visible frame of a sequence other than `draw`'s (OSTrack's random sampler picks it)."""

@@ -176,6 +176,7 @@ class Trainer:
             self.dist.rank,
             teacher,
             config.data.negative_probability,
+            config.data.absent_probability,
         )
         self.steps_per_epoch = len(self.dataset) // opt.batch_size
         if self.steps_per_epoch < 1:
