@@ -7,8 +7,10 @@
 # shared sequences) -> bench.
 # Learned from: ../shared/datasets/public-real (less its validation split) and generated clips. The
 # evaluation sequences (EVAL, ../shared/fixtures/sequences) are only evaluated on, at the end.
-# `make builtin-model` runs it: 38 minutes end to end on a 2-core CPU (2026-12-01) (training runs on
-# one thread, the teacher in the data-loader worker; the 3-start validation choice takes about 22).
+# `make builtin-model` runs it: about 27 minutes end to end on a 2-core CPU (training runs on one
+# thread, the teacher in the data-loader worker). Measured: 38 min 12 s with a one-process choice
+# (2026-12-01, about 22 of them choosing); the choice with --jobs 2 took 10 min 18 s (2026-12-02), with
+# figures and choice identical to one process.
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
 PYTHON=${PYTHON:-python}
@@ -30,7 +32,7 @@ $EDGETRACK distill -c $CONFIG --teacher "$TEACHER" data.datasets.0.root="$REAL" 
     -o $RUN/train
 $PYTHON benchmarks/choose_on_validation.py $RUN/train/checkpoints/epoch_*.pth --root "$REAL" --sequences $VALIDATION \
     --starts 3 --min-scores 0 0.2 0.4 --size-rates 0.3 1.0 --floor-root $DATA/synthetic_validation --floor 0.5 \
-    --arch-out $RUN/arch.json --report $OUT/validation.json
+    --jobs 2 --arch-out $RUN/arch.json --report $OUT/validation.json
 CHOSEN=$($PYTHON -c "import json, sys; print(json.load(open(sys.argv[1]))['chosen']['checkpoint'])" $OUT/validation.json)
 $EDGETRACK export "$CHOSEN" --arch-config $RUN/arch.json --format onnx -o $OUT/edgetrack_builtin.onnx --threads 1
 cp $CONFIG $OUT/train_config.yaml

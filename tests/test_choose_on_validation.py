@@ -67,3 +67,29 @@ def test_bad_starts_is_one_error_line_and_no_file(tmp_path):
     )  # fmt: skip
     assert run.returncode == 2 and run.stderr.startswith("error:") and len(run.stderr.splitlines()) == 1
     assert not (tmp_path / "arch.json").exists()
+
+
+def test_jobs_give_the_one_process_figures_and_choice_under_a_floor(tmp_path):
+    tiny_sources(tmp_path)
+    checkpoints = [str(random_checkpoint(tmp_path / f"epoch_{i}.pth", i)) for i in range(2)]
+    videos = str(tmp_path / "videos")
+
+    def report(jobs: int, floor: float) -> dict:
+        out = tmp_path / f"report_{jobs}_{floor}.json"
+        run = choose(
+            tmp_path, *checkpoints, "--kind", "custom", "--root", videos, "--sequences", "v0", "v1",
+            "--min-scores", "0", "0.3", "--size-rates", "0.5", "1.0", "--floor-root", videos,
+            "--floor", str(floor), "--jobs", str(jobs), "--arch-out", str(tmp_path / "arch.json"),
+            "--report", str(out),
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        return json.loads(out.read_text())
+
+    every_row_tried = report(2, 1.01)  # no row reaches it: each gets its floor figure
+    assert every_row_tried == report(1, 1.01) and not every_row_tried["floor"]["met"]
+    floors = sorted(row["floor_auc"] for row in every_row_tried["rows"])
+    floor = (floors[len(floors) // 2 - 1] + floors[len(floors) // 2]) / 2  # about half the rows reach it
+    one, two = report(1, floor), report(2, floor)
+    assert one["chosen"] == two["chosen"] and one["floor"]["met"]
+    passing = [row for row in every_row_tried["rows"] if row["floor_auc"] >= floor]
+    assert two["chosen"]["auc"] == max(row["auc"] for row in passing)
