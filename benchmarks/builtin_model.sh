@@ -7,10 +7,9 @@
 # shared sequences) -> bench.
 # Learned from: ../shared/datasets/public-real (less its validation split) and generated clips. The
 # evaluation sequences (EVAL, ../shared/fixtures/sequences) are only evaluated on, at the end.
-# `make builtin-model` runs it: about 27 minutes end to end on a 2-core CPU (training runs on one
-# thread, the teacher in the data-loader worker). Measured: 38 min 12 s with a one-process choice
-# (2026-12-01, about 22 of them choosing); the choice with --jobs 2 took 10 min 18 s (2026-12-02), with
-# figures and choice identical to one process.
+# `make builtin-model` runs it: 20 min 44 s end to end on a 2-core CPU (2026-12-02; training runs on
+# one thread, the teacher in the data-loader worker; the choice in two processes, --jobs 2, gives the
+# figures and choice of one process; with one it took 38 min 12 s).
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
 PYTHON=${PYTHON:-python}
