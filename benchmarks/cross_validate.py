@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 import yaml
 from choose_on_validation import RunMap, Split, score, write_json
 
@@ -111,6 +112,7 @@ def main() -> None:
         raise EdgetrackError("give --epoch (train every fold) or --checkpoint (score one model), not both")
     if args.jobs < 1 or args.starts < 1:
         raise EdgetrackError(f"--jobs and --starts must be at least 1, got {args.jobs} and {args.starts}")
+    torch.set_num_threads(1)
     folds = read_folds(args.folds)
     kind, root = corpus(args.config, args.overrides, args.verb, folds["dataset"])
     chosen = args.only if args.only is not None else range(len(folds["folds"]))
