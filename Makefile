@@ -20,7 +20,7 @@ lint:
 demo:  ## the built-in tracker on a generated clip: runs/demo/tracked.mp4, boxes.txt, latency table
 	$(BIN)/edgetrack demo -o runs/demo
 
-builtin-model:  ## retrain models/builtin/edgetrack_builtin.onnx: fine-tune vitTrack's weights at 112/224 on ../shared real footage + generated clips (21 min end to end on a 2-core CPU)
+builtin-model:  ## retrain models/builtin/edgetrack_builtin.onnx: fine-tune vitTrack's weights with a template cache on ../shared real footage + generated clips (38 min end to end on a 2-core CPU)
 	EDGETRACK=$(abspath $(BIN))/edgetrack PYTHON=$(abspath $(BIN))/python benchmarks/builtin_model.sh
 
 arm-check:  ## aarch64 parity under qemu-user (slow; installs Debian packages; not part of test). docs/arm.md

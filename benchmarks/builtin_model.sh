@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Reproduces the built-in tracker (models/builtin/): synthetic data -> vitTrack's weights read from its
-# ONNX file and fine-tuned at 112/224 crops with vitTrack as the black-box teacher, on real footage +
+# ONNX file, given a template cache (asymmetric attention) and fine-tuned at vitTrack's 128/256 crops
+# with vitTrack as the black-box teacher, on real footage +
 # synthetic data (edgetrack distill) -> checkpoint and tracking settings chosen on the validation split
 # of public-real (each sequence tracked from 3 start frames), keeping a mean AUC of 0.50 on synthetic
-# validation clips -> edgetrack export (ONNX fp32) -> figures (fresh synthetic clips, validation, the
+# validation clips -> edgetrack export (ONNX fp32, two parts: edgetrack_builtin.onnx tracks, its
+# .init.onnx computes the template cache once per target) -> figures (fresh synthetic clips, validation, the
 # shared sequences) -> bench.
 # Learned from: ../shared/datasets/public-real (less its validation split) and generated clips. The
 # evaluation sequences (EVAL, ../shared/fixtures/sequences) are only evaluated on, at the end.
-# `make builtin-model` runs it: 20 min 44 s end to end on a 2-core CPU (2026-12-02; training runs on
-# one thread, the teacher in the data-loader worker; the choice in two processes, --jobs 2, gives the
-# figures and choice of one process; with one it took 38 min 12 s).
+# `make builtin-model` runs it: 37 min 53 s end to end on a 2-core CPU (2026-12-02, another run beside it
+# at a lower priority; training runs on one thread, the teacher in the data-loader worker; the choice in
+# two processes, --jobs 2, gives the figures and choice of one process).
 set -euo pipefail
 EDGETRACK=${EDGETRACK:-edgetrack}
 PYTHON=${PYTHON:-python}

@@ -1,5 +1,5 @@
 """The built-in tracker that ships with edgetrack (package data of edgetrack.models: the repository's
-models/builtin/: vitTrack's weights fine-tuned at smaller crops on real footage and generated clips)."""
+models/builtin/: vitTrack's weights fine-tuned with a template cache on real footage and generated clips)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def builtin_notice() -> None:
     auc = builtin_figure()
     figure = f"success AUC {auc:.2f} on the shared real sequences; " if auc is not None else ""
     Console(stderr=True).print(
-        "note: no --model given: using the built-in tracker (vitTrack fine-tuned at smaller crops for speed; "
+        "note: no --model given: using the built-in tracker (vitTrack fine-tuned with a template cache; "
         f"{figure}models/builtin/MODEL_CARD.md; give -m MODEL for your own)",
         highlight=False,
         soft_wrap=True,

@@ -87,7 +87,8 @@ def test_wheel_installs_only_edgetrack_and_runs_beside_a_users_modules(tmp_path)
         names = archive.namelist()
         archive.extractall(tmp_path / "site")
     assert {name.split("/")[0] for name in names} == {"edgetrack", "edgetrack-0.1.0.dist-info"}
-    for shipped in ("models/builtin/edgetrack_builtin.onnx", "models/arch/vit_tiny_256.json",
+    for shipped in ("models/builtin/edgetrack_builtin.onnx", "models/builtin/edgetrack_builtin.init.onnx",
+                    "models/arch/vit_tiny_256.json",
                     "models/ostrack.py", "train/configs/synthetic_small.yaml", "train/launch.py",
                     "deploy/export.py"):  # fmt: skip
         assert f"edgetrack/{shipped}" in names
