@@ -239,9 +239,9 @@ def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPa
 
     model = ov_model_from_onnx(ref.fp32_onnx)
     if req.precision == "int8":
-        from edgetrack.deploy.quantize import quantize_openvino
+        from edgetrack.deploy.quantize import quantize_openvino, sensitive_nodes
 
-        model = quantize_openvino(model, feeds)
+        model = quantize_openvino(model, feeds, sensitive_nodes(load_onnx(ref.fp32_onnx), ref.io))
     save_ir_files(model, target, spec, ref.counts, compress_to_fp16=req.precision == "fp16")
     return spec
 

@@ -4,7 +4,8 @@ onnxruntime: static QDQ, int8 symmetric per-channel weights, uint8 activations, 
 Only Conv and MatMul/Gemm with constant weights are quantised (`MatMulConstBOnly`): the attention
 products (q @ k^T, attn @ v), softmax, LayerNorm, GELU and the residual adds stay in float, and so do
 the patch embedding and each output map's final conv (the sensitive first/last layers).
-OpenVINO: NNCF with the transformer model type (its own ignored patterns for attention and norms).
+OpenVINO: NNCF with the transformer model type (its own ignored patterns for attention and norms), and
+the same first/last convolutions kept float as for onnxruntime.
 Both take the calibration feeds ready made (`calibration_feeds`): a one-graph model's template and search
 crops, or a template-cached track part's search crops with the init part's cache of their template.
 """
@@ -103,18 +104,26 @@ def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndar
         )  # fmt: skip
 
 
-def quantize_openvino(ov_model, feeds: list[dict[str, np.ndarray]]):
+def quantize_openvino(ov_model, feeds: list[dict[str, np.ndarray]], keep_float: list[str] = ()):
     """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings), calibrated
-    on `feeds` (calibration_feeds)."""
+    on `feeds` (calibration_feeds). `keep_float`: ONNX node names (`sensitive_nodes`) whose OpenVINO
+    operations (the node's name, or that name and a suffix such as '/WithoutBiases') stay float."""
     import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
 
+    names = [op.get_friendly_name() for op in ov_model.get_ops()]
+    kept = [name for name in names if _made_from(name, keep_float)]
     dataset = nncf.Dataset(feeds)
     try:
         return nncf.quantize(
             ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(feeds),
-            preset=nncf.QuantizationPreset.PERFORMANCE,
+            preset=nncf.QuantizationPreset.PERFORMANCE, ignored_scope=nncf.IgnoredScope(names=kept),
             advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
         )  # fmt: skip
     except RuntimeError as exc:
         raise EdgetrackError(f"NNCF quantisation failed: {str(exc).splitlines()[0]}") from exc
+
+
+def _made_from(op_name: str, onnx_names) -> bool:
+    """Whether an OpenVINO operation's name is one of the ONNX node names or derived from one."""
+    return any(op_name == name or op_name.startswith(f"{name}/") for name in onnx_names)

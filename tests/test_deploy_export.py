@@ -95,6 +95,10 @@ def test_fp16_ir_drift_is_small(small, tmp_path, single_torch_thread):
     assert all(a.tracking > 0.95 and a.same_crops > 0.95 for a in report.agreement.values())
 
 
+def is_fake_quantize(op) -> bool:
+    return op.get_type_name() == "FakeQuantize"
+
+
 @pytest.mark.parametrize("fmt, name", [("onnx", "q.onnx"), ("openvino", "q.xml")])
 def test_int8_is_quantised_and_drifts_within_bounds(small, tmp_path, single_torch_thread, fmt, name):
     # 8-bit activations carry ~1/256 of each tensor's range; over this net's ~10 quantised layers the
@@ -109,6 +113,25 @@ def test_int8_is_quantised_and_drifts_within_bounds(small, tmp_path, single_torc
     assert "FakeQuantize" in ops
     backend = (OnnxRuntimeBackend if fmt == "onnx" else OpenVinoBackend)(out, threads=1)
     assert backend.spec.precision == "int8"
+    if fmt == "openvino":  # NNCF keeps the patch embeddings and each map's last conv float, as onnxruntime
+        import onnx
+
+        from edgetrack.deploy.quantize import sensitive_nodes
+        from edgetrack.deploy.spec import read_onnx_contract
+
+        fp32 = onnx.load(str(_export(small, tmp_path, "onnx", "fp32", "m.onnx")[1]))
+        kept = sensitive_nodes(fp32, read_onnx_contract(fp32)[1])
+        convs = [op for op in ov.Core().read_model(str(out)).get_ops() if op.get_type_name() == "Convolution"]
+        fed_by_fake_quantize = {
+            op.get_friendly_name().removesuffix("/WithoutBiases"): op.input_value(0)
+            .get_node()
+            .get_type_name()
+            == "FakeQuantize"
+            for op in convs
+        }
+        assert set(kept) <= set(fed_by_fake_quantize)
+        assert not any(fed_by_fake_quantize[name] for name in kept)
+        assert any(fed_by_fake_quantize.values())  # the other convolutions are quantised
 
 
 def test_onnx_input_is_quantised_against_fp32_onnx_keeping_its_metadata(small, tmp_path, single_torch_thread):
