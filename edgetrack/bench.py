@@ -230,6 +230,11 @@ def plan_rows(
                     rows.append(Row(path, backend, precision, n, stats.params, stats.macs, stats.size_mb,
                                     BackendRunner(opened, n)))  # fmt: skip
         if "opencv-vit" in peers and path.suffix.lower() == ".onnx" and stats.precision != "int8":
+            if (stats.metadata or {}).get("template_cache"):
+                notes.append(
+                    f"{path.name} opencv-vit: a template-cached model, which cv2.TrackerVit cannot run"
+                )
+                continue
             for n in threads:
                 runner = OpenCvVitRunner(path, n)
                 rows.append(

@@ -94,6 +94,20 @@ def test_opencv_peer_row_on_vittrack(vittrack_onnx, otb_crossing, tmp_path):
     assert rows["opencv-vit"]["model_ms_p50"] is None and rows["opencv-vit"]["e2e_ms_p50"] > 0
 
 
+def test_opencv_peer_skips_a_template_cached_model_with_a_note(vittrack_onnx, otb_crossing, tmp_path):
+    from edgetrack.builtin import BUILTIN_MODEL  # two-part: its track part has no template input
+
+    out = tmp_path / "rows.json"
+    result = _bench(str(BUILTIN_MODEL), str(vittrack_onnx), "--source", str(otb_crossing),
+                    "--backends", "onnxruntime", "--frames", "4", "--runs", "2", "--peer", "opencv-vit",
+                    "--json", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [(r["model"].rsplit("/", 1)[-1], r["backend"]) for r in json.loads(out.read_text())]
+    assert rows == [(BUILTIN_MODEL.name, "onnxruntime"), (vittrack_onnx.name, "onnxruntime"),
+                    (vittrack_onnx.name, "opencv-vit")]  # fmt: skip
+    assert "cv2.TrackerVit cannot run" in " ".join(result.output.split())
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [
