@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ import numpy as np
 from edgetrack.datasets import read_rgb
 from edgetrack.datasets.folder import load_sequence_folder
 from edgetrack.datasets.registry import open_dataset
-from edgetrack.errors import EdgetrackError
+from edgetrack.errors import run_script
 from edgetrack.metrics import success_auc
 from edgetrack.runtime.tracker import Tracker
 
@@ -93,8 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except EdgetrackError as exc:  # bad input: one line, exit 2, as the CLI does
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_script(main)

@@ -23,7 +23,6 @@ import functools
 import json
 import multiprocessing
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -31,7 +30,7 @@ import numpy as np
 import torch
 
 from edgetrack.datasets.registry import open_dataset
-from edgetrack.errors import EdgetrackError
+from edgetrack.errors import EdgetrackError, run_script
 from edgetrack.train.evaluate import initial_box_auc, load_trained_model, sequence_auc
 
 
@@ -175,8 +174,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except EdgetrackError as exc:  # bad input: one line, exit 2, as the CLI does
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_script(main)

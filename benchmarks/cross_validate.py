@@ -29,7 +29,7 @@ import torch
 import yaml
 from choose_on_validation import RunMap, Split, score, write_json
 
-from edgetrack.errors import EdgetrackError
+from edgetrack.errors import EdgetrackError, run_script
 
 
 def read_folds(path: Path) -> dict:
@@ -154,8 +154,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except EdgetrackError as exc:  # bad input: one line, exit 2, as the CLI does
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_script(main)
