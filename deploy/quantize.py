@@ -3,9 +3,10 @@
 onnxruntime: static QDQ, int8 symmetric per-channel weights, uint8 activations, MinMax calibration.
 Only Conv and MatMul/Gemm with constant weights are quantised (`MatMulConstBOnly`): the attention
 products (q @ k^T, attn @ v), softmax, LayerNorm, GELU and the residual adds stay in float, and so do
-the patch embedding and each output map's final conv (the sensitive first/last layers).
-OpenVINO: NNCF with the transformer model type (its own ignored patterns for attention and norms), and
-the same first/last convolutions kept float as for onnxruntime.
+the patch embedding's first conv and the whole convolutional head (the sensitive first/last layers;
+keeping the head float was chosen on the validation split's closed-loop agreement, docs/bench.md).
+OpenVINO: NNCF with the transformer model type (its own ignored patterns for attention and norms), the
+mixed preset (asymmetric activations), and the same layers kept float.
 Both take the calibration feeds ready made (`calibration_feeds`): a one-graph model's template and search
 crops, or a template-cached track part's search crops with the init part's cache of their template.
 """
@@ -71,6 +72,24 @@ def sensitive_nodes(model, io: ModelIO) -> list[str]:
     return sorted(set(found))
 
 
+HEAD_OPS = {"Conv", "Relu", "BatchNormalization", "Sigmoid", "Clip"}
+
+
+def head_convs(model, io: ModelIO) -> list[str]:
+    """Names of the Conv nodes of the convolutional head: walking up from each output through
+    convolutions, batch norms and activations only (a CENTER head's three branches)."""
+    producer = {out: node for node in model.graph.node for out in node.output}
+    found, frontier = set(), [io.score, io.size, io.offset]
+    while frontier:
+        node = producer.get(frontier.pop())
+        if node is None or node.op_type not in HEAD_OPS or node.name in found:
+            continue
+        found.add(node.name)
+        frontier += list(node.input)
+    by_name = {node.name: node for node in model.graph.node}
+    return sorted(name for name in found if by_name[name].op_type == "Conv")
+
+
 def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndarray]], io: ModelIO) -> None:
     """Write an int8 QDQ copy of the fp32 ONNX at fp32_path to out_path (a plain path; caller commits),
     calibrated on `feeds` (calibration_feeds)."""
@@ -94,7 +113,8 @@ def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndar
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-        excluded = sensitive_nodes(onnx.load(str(prepared)), io)
+        prepared_model = onnx.load(str(prepared))
+        excluded = sorted(set(sensitive_nodes(prepared_model, io)) | set(head_convs(prepared_model, io)))
         quantize_static(
             str(prepared), str(out_path), Reader(feeds), quant_format=QuantFormat.QDQ,
             op_types_to_quantize=["Conv", "MatMul", "Gemm"], per_channel=True, reduce_range=True,
@@ -105,8 +125,8 @@ def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndar
 
 
 def quantize_openvino(ov_model, feeds: list[dict[str, np.ndarray]], keep_float: list[str] = ()):
-    """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings), calibrated
-    on `feeds` (calibration_feeds). `keep_float`: ONNX node names (`sensitive_nodes`) whose OpenVINO
+    """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings, mixed
+    preset), calibrated on `feeds` (calibration_feeds). `keep_float`: ONNX node names whose OpenVINO
     operations (the node's name, or that name and a suffix such as '/WithoutBiases') stay float."""
     import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
@@ -117,7 +137,7 @@ def quantize_openvino(ov_model, feeds: list[dict[str, np.ndarray]], keep_float: 
     try:
         return nncf.quantize(
             ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(feeds),
-            preset=nncf.QuantizationPreset.PERFORMANCE, ignored_scope=nncf.IgnoredScope(names=kept),
+            preset=nncf.QuantizationPreset.MIXED, ignored_scope=nncf.IgnoredScope(names=kept),
             advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
         )  # fmt: skip
     except RuntimeError as exc:

@@ -113,14 +113,29 @@ def test_int8_is_quantised_and_drifts_within_bounds(small, tmp_path, single_torc
     assert "FakeQuantize" in ops
     backend = (OnnxRuntimeBackend if fmt == "onnx" else OpenVinoBackend)(out, threads=1)
     assert backend.spec.precision == "int8"
-    if fmt == "openvino":  # NNCF keeps the patch embeddings and each map's last conv float, as onnxruntime
-        import onnx
+    # both keep the patch embeddings and the whole CENTER head float
+    import onnx
 
-        from edgetrack.deploy.quantize import sensitive_nodes
-        from edgetrack.deploy.spec import read_onnx_contract
+    from edgetrack.deploy.quantize import head_convs, sensitive_nodes
+    from edgetrack.deploy.spec import read_onnx_contract
 
-        fp32 = onnx.load(str(_export(small, tmp_path, "onnx", "fp32", "m.onnx")[1]))
-        kept = sensitive_nodes(fp32, read_onnx_contract(fp32)[1])
+    fp32 = onnx.load(str(_export(small, tmp_path, "onnx", "fp32", "m.onnx")[1]))
+    io = read_onnx_contract(fp32)[1]
+    kept = sorted(set(sensitive_nodes(fp32, io)) | set(head_convs(fp32, io)))
+    assert len(head_convs(fp32, io)) == 15  # five convolutions in each of the three branches
+    if fmt == "onnx":
+        quantised = onnx.load(str(out))
+        producer = {o: node.op_type for node in quantised.graph.node for o in node.output}
+        convs = {
+            node.name: producer.get(node.input[0]) for node in quantised.graph.node if node.op_type == "Conv"
+        }
+        assert set(kept) <= set(convs) and not any(convs[name] == "DequantizeLinear" for name in kept)
+        assert "DequantizeLinear" in convs.values() or any(
+            producer.get(node.input[0]) == "DequantizeLinear"
+            for node in quantised.graph.node
+            if node.op_type == "MatMul"
+        )
+    else:
         convs = [op for op in ov.Core().read_model(str(out)).get_ops() if op.get_type_name() == "Convolution"]
         fed_by_fake_quantize = {
             op.get_friendly_name().removesuffix("/WithoutBiases"): op.input_value(0)
@@ -131,7 +146,8 @@ def test_int8_is_quantised_and_drifts_within_bounds(small, tmp_path, single_torc
         }
         assert set(kept) <= set(fed_by_fake_quantize)
         assert not any(fed_by_fake_quantize[name] for name in kept)
-        assert any(fed_by_fake_quantize.values())  # the other convolutions are quantised
+        matmuls = [op for op in ov.Core().read_model(str(out)).get_ops() if op.get_type_name() == "MatMul"]
+        assert any(is_fake_quantize(op.input_value(0).get_node()) for op in matmuls)  # the blocks are int8
 
 
 def test_onnx_input_is_quantised_against_fp32_onnx_keeping_its_metadata(small, tmp_path, single_torch_thread):
