@@ -239,11 +239,9 @@ def _write(req: ExportRequest, ref: _Reference, target: Path, pairs: list[CropPa
 
     model = ov_model_from_onnx(ref.fp32_onnx)
     if req.precision == "int8":
-        from edgetrack.deploy.quantize import head_convs, quantize_openvino, sensitive_nodes
+        from edgetrack.deploy.quantize import float_layers, quantize_openvino
 
-        fp32 = load_onnx(ref.fp32_onnx)
-        keep_float = sorted(set(sensitive_nodes(fp32, ref.io)) | set(head_convs(fp32, ref.io)))
-        model = quantize_openvino(model, feeds, keep_float)
+        model = quantize_openvino(model, feeds, float_layers(load_onnx(ref.fp32_onnx), ref.io))
     save_ir_files(model, target, spec, ref.counts, compress_to_fp16=req.precision == "fp16")
     return spec
 

@@ -90,6 +90,11 @@ def head_convs(model, io: ModelIO) -> list[str]:
     return sorted(name for name in found if by_name[name].op_type == "Conv")
 
 
+def float_layers(model, io: ModelIO) -> list[str]:
+    """The Conv nodes both int8 paths keep float: `sensitive_nodes` and the whole head (`head_convs`)."""
+    return sorted(set(sensitive_nodes(model, io)) | set(head_convs(model, io)))
+
+
 def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndarray]], io: ModelIO) -> None:
     """Write an int8 QDQ copy of the fp32 ONNX at fp32_path to out_path (a plain path; caller commits),
     calibrated on `feeds` (calibration_feeds)."""
@@ -113,8 +118,7 @@ def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndar
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-        prepared_model = onnx.load(str(prepared))
-        excluded = sorted(set(sensitive_nodes(prepared_model, io)) | set(head_convs(prepared_model, io)))
+        excluded = float_layers(onnx.load(str(prepared)), io)
         quantize_static(
             str(prepared), str(out_path), Reader(feeds), quant_format=QuantFormat.QDQ,
             op_types_to_quantize=["Conv", "MatMul", "Gemm"], per_channel=True, reduce_range=True,
@@ -126,8 +130,8 @@ def quantize_onnx(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndar
 
 def quantize_openvino(ov_model, feeds: list[dict[str, np.ndarray]], keep_float: list[str] = ()):
     """An int8 openvino.Model from NNCF's post-training quantisation (transformer settings, mixed
-    preset), calibrated on `feeds` (calibration_feeds). `keep_float`: ONNX node names whose OpenVINO
-    operations (the node's name, or that name and a suffix such as '/WithoutBiases') stay float."""
+    preset), calibrated on `feeds` (calibration_feeds). `keep_float`: ONNX node names (`float_layers`)
+    whose OpenVINO operations (the node's name, or it and a suffix such as '/WithoutBiases') stay float."""
     import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
 

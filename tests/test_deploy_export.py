@@ -95,8 +95,9 @@ def test_fp16_ir_drift_is_small(small, tmp_path, single_torch_thread):
     assert all(a.tracking > 0.95 and a.same_crops > 0.95 for a in report.agreement.values())
 
 
-def is_fake_quantize(op) -> bool:
-    return op.get_type_name() == "FakeQuantize"
+def fed_by_fake_quantize(op) -> bool:
+    """Whether an OpenVINO operation's first input comes from a FakeQuantize (an int8 activation)."""
+    return op.input_value(0).get_node().get_type_name() == "FakeQuantize"
 
 
 @pytest.mark.parametrize("fmt, name", [("onnx", "q.onnx"), ("openvino", "q.xml")])
@@ -116,13 +117,14 @@ def test_int8_is_quantised_and_drifts_within_bounds(small, tmp_path, single_torc
     # both keep the patch embeddings and the whole CENTER head float
     import onnx
 
-    from edgetrack.deploy.quantize import head_convs, sensitive_nodes
+    from edgetrack.deploy.quantize import float_layers, head_convs, sensitive_nodes
     from edgetrack.deploy.spec import read_onnx_contract
 
     fp32 = onnx.load(str(_export(small, tmp_path, "onnx", "fp32", "m.onnx")[1]))
     io = read_onnx_contract(fp32)[1]
-    kept = sorted(set(sensitive_nodes(fp32, io)) | set(head_convs(fp32, io)))
+    kept = float_layers(fp32, io)
     assert len(head_convs(fp32, io)) == 15  # five convolutions in each of the three branches
+    assert set(sensitive_nodes(fp32, io)) < set(kept)
     if fmt == "onnx":
         quantised = onnx.load(str(out))
         producer = {o: node.op_type for node in quantised.graph.node for o in node.output}
@@ -136,18 +138,15 @@ def test_int8_is_quantised_and_drifts_within_bounds(small, tmp_path, single_torc
             if node.op_type == "MatMul"
         )
     else:
-        convs = [op for op in ov.Core().read_model(str(out)).get_ops() if op.get_type_name() == "Convolution"]
-        fed_by_fake_quantize = {
-            op.get_friendly_name().removesuffix("/WithoutBiases"): op.input_value(0)
-            .get_node()
-            .get_type_name()
-            == "FakeQuantize"
-            for op in convs
+        quantised = ov.Core().read_model(str(out)).get_ops()
+        convs = {
+            op.get_friendly_name().removesuffix("/WithoutBiases"): fed_by_fake_quantize(op)
+            for op in quantised
+            if op.get_type_name() == "Convolution"
         }
-        assert set(kept) <= set(fed_by_fake_quantize)
-        assert not any(fed_by_fake_quantize[name] for name in kept)
-        matmuls = [op for op in ov.Core().read_model(str(out)).get_ops() if op.get_type_name() == "MatMul"]
-        assert any(is_fake_quantize(op.input_value(0).get_node()) for op in matmuls)  # the blocks are int8
+        assert set(kept) <= set(convs) and not any(convs[name] for name in kept)
+        matmuls = [op for op in quantised if op.get_type_name() == "MatMul"]
+        assert any(fed_by_fake_quantize(op) for op in matmuls)  # the blocks are int8
 
 
 def test_onnx_input_is_quantised_against_fp32_onnx_keeping_its_metadata(small, tmp_path, single_torch_thread):
