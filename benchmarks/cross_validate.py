@@ -38,18 +38,22 @@ def read_folds(path: Path) -> dict:
     if not path.is_file():
         raise EdgetrackError(f"no folds file at {path}")
     folds = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    groups = folds.get("folds")
+    groups = folds.get("folds") if isinstance(folds, dict) else None
     if not isinstance(groups, list) or not groups or not all(isinstance(g, list) and g for g in groups):
         raise EdgetrackError(f"{path}: 'folds' must be a list of non-empty lists of sequence names")
+    if not isinstance(folds.get("dataset", 0), int):
+        raise EdgetrackError(f"{path}: 'dataset' must be an index into the config's data.datasets")
     names = [name for group in groups for name in group]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise EdgetrackError(f"{path}: {', '.join(repeated)} in more than one fold")
-    return {"dataset": int(folds.get("dataset", 0)), "folds": groups}
+    return {"dataset": folds.get("dataset", 0), "folds": groups}
 
 
-def corpus(config: Path, overrides: list[str], verb: str, index: int) -> tuple[str, str]:
-    """(reader kind, root) of dataset `index` of the `verb`'s config, overrides applied."""
+def corpus(config: Path, overrides: list[str], verb: str, index: int, names: list[str]) -> tuple[str, str]:
+    """(reader kind, root) of dataset `index` of the `verb`'s config, overrides applied; every fold's
+    sequence must be in it (checked before any training)."""
+    from edgetrack.datasets.registry import open_dataset
     from edgetrack.train.config import load_config
     from edgetrack.train.distill import load_distill_config
 
@@ -57,7 +61,9 @@ def corpus(config: Path, overrides: list[str], verb: str, index: int) -> tuple[s
     datasets = load(config, overrides).data.datasets
     if not 0 <= index < len(datasets):
         raise EdgetrackError(f"the folds' dataset {index} is not in {config} ({len(datasets)} datasets)")
-    return datasets[index].kind, str(datasets[index].root)
+    kind, root = datasets[index].kind, str(datasets[index].root)
+    open_dataset(kind, Path(root)).select(names)
+    return kind, root
 
 
 def train_fold(args, fold: int, names: list[str], index: int) -> Path:
@@ -114,12 +120,15 @@ def main() -> None:
         raise EdgetrackError(f"--jobs and --starts must be at least 1, got {args.jobs} and {args.starts}")
     torch.set_num_threads(1)
     folds = read_folds(args.folds)
-    kind, root = corpus(args.config, args.overrides, args.verb, folds["dataset"])
+    every_name = [name for group in folds["folds"] for name in group]
+    kind, root = corpus(args.config, args.overrides, args.verb, folds["dataset"], every_name)
     chosen = args.only if args.only is not None else range(len(folds["folds"]))
     if any(not 0 <= k < len(folds["folds"]) for k in chosen):
         raise EdgetrackError(f"--only: folds are 0..{len(folds['folds']) - 1}")
     report_path = args.output / "report.json"
     settings = {
+        "config": str(args.config),
+        "overrides": args.overrides,
         "min_score": args.min_score,
         "size_rate": args.size_rate,
         "starts": args.starts,
@@ -143,8 +152,7 @@ def main() -> None:
             done[k] = {"fold": k, "checkpoint": str(checkpoints[k]), "per_sequence": per_sequence,
                        "auc": float(np.mean(aucs))}  # fmt: skip
             ordered = [done[j] for j in sorted(done)]
-            write_json(report_path, {"config": str(args.config), "overrides": args.overrides,
-                                     "settings": settings, "folds": ordered, **summary(ordered)})  # fmt: skip
+            write_json(report_path, {"settings": settings, "folds": ordered, **summary(ordered)})
             print(f"fold {k}: AUC {done[k]['auc']:.4f}", flush=True)
     finally:
         run_map.close()

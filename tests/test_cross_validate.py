@@ -77,8 +77,10 @@ def test_each_fold_is_trained_without_its_sequences_and_scored_on_them(corpus):
     assert again.returncode == 0, again.stderr
     assert "--resume" in again.stdout and "epoch_0001.pth" in again.stdout
     assert json.loads((out / "report.json").read_text())["folds"] == report["folds"]
-    kept = cross_validate(*args, "--epoch", "2", *SETTINGS, "-o", str(out))
-    assert kept.returncode == 0 and "fold 0:" not in kept.stdout.replace("fold 0: AUC", "")
+    kept = cross_validate(*args, "--epoch", "2", *SETTINGS, "-o", str(out))  # nothing trained or scored again
+    assert kept.returncode == 0 and "fold 0:" not in kept.stdout and "fold 1:" not in kept.stdout
+    other_config = cross_validate(*args, "--epoch", "2", *SETTINGS, "-o", str(out), "train.lr=0.01")
+    assert other_config.returncode == 2 and "other settings" in other_config.stderr
 
 
 def test_a_reference_checkpoint_is_scored_on_every_fold_untrained(corpus):
@@ -104,6 +106,9 @@ def test_a_reference_checkpoint_is_scored_on_every_fold_untrained(corpus):
         ("folds: [[v0], [v0, v1]]\n", "more than one fold"),
         ("folds: []\n", "non-empty"),
         ("dataset: 5\nfolds: [[v0]]\n", "not in"),
+        ("dataset: first\nfolds: [[v0]]\n", "'dataset' must be an index"),
+        ("[v0, v1]\n", "'folds' must be"),
+        ("folds: [[v0], [v7]]\n", "unknown sequence(s) v7"),
     ],
 )
 def test_bad_folds_are_refused_in_one_line(corpus, tmp_path, folds, message):
